@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# `npm test`: every check and every test, in both browsers, ending with one summary line.
+# Steps run in order and stop at the first that fails (a failed step is reported as such).
+set -uo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$root"
+log_dir="$root/target/test-logs"
+mkdir -p "$log_dir"
+rm -f "$log_dir"/*.log
+
+passed=0
+failed=0
+step_no=0
+
+# Adds up the "N passed; M failed" lines of cargo test, wasm-bindgen-test and node --test.
+count() {
+  local p f
+  p=$(grep -hoE '^test result: [a-zA-Z]+\. [0-9]+ passed' "$1" | awk '{s+=$4} END {print s+0}')
+  f=$(grep -hoE '^test result: [a-zA-Z]+\. [0-9]+ passed; [0-9]+ failed' "$1" | awk '{s+=$6} END {print s+0}')
+  p=$((p + $(grep -hoE '^# pass [0-9]+' "$1" | awk '{s+=$3} END {print s+0}')))
+  f=$((f + $(grep -hoE '^# fail [0-9]+' "$1" | awk '{s+=$3} END {print s+0}')))
+  passed=$((passed + p))
+  failed=$((failed + f))
+}
+
+step() {
+  local name=$1
+  shift
+  step_no=$((step_no + 1))
+  local log="$log_dir/$(printf '%02d' "$step_no")-${name// /-}.log"
+  printf '\n=== %s\n' "$name"
+  local start=$SECONDS
+  "$@" 2>&1 | tee "$log"
+  local rc=${PIPESTATUS[0]}
+  count "$log"
+  if [ "$rc" -ne 0 ]; then
+    printf '=== %s: FAILED (exit %s, log %s)\n' "$name" "$rc" "$log"
+    [ "$failed" -gt 0 ] || failed=1
+    printf '\n%s passed, %s failed\n' "$passed" "$failed"
+    exit 1
+  fi
+  printf '=== %s: ok (%ss)\n' "$name" "$((SECONDS - start))"
+}
+
+step "setup" bash scripts/setup.sh
+step "cargo fmt" cargo fmt --all -- --check
+step "clippy native" cargo clippy --workspace --all-targets --quiet -- -D warnings
+step "clippy wasm" cargo clippy --target wasm32-unknown-unknown -p eventsource-wasm --all-targets --quiet -- -D warnings
+step "clippy wasm bare" cargo clippy --target wasm32-unknown-unknown -p eventsource-wasm --lib --release --features bare --quiet -- -D warnings
+step "native tests" cargo test --workspace
+step "wasm tests (Chromium, Firefox)" wasm-pack test --headless --chrome --firefox --mode no-install
+step "build" bash scripts/build.sh
+
+printf '\n%s passed, %s failed\n' "$passed" "$failed"
+[ "$failed" -eq 0 ]

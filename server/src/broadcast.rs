@@ -1,0 +1,282 @@
+//! A broadcast stream with a bounded history: the heart of `/stats` and `/ticker`.
+//!
+//! Events get consecutive ids under one lock, go into a ring buffer, and a watch
+//! channel announces the newest id. A client remembers the last id it sent and, on
+//! every wake-up, copies what the history holds after it. That makes replay for a
+//! reconnecting client (Last-Event-ID) and the live stream one code path, so there
+//! can be no gap or repeat between them, and a slow client cannot stall the others.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use bytes::Bytes;
+use hyper::header::HeaderMap;
+use hyper::{Response, StatusCode};
+use tokio::sync::watch;
+
+use crate::body::{Body, Sink};
+use crate::http_util::{self, Query};
+use crate::json;
+use crate::App;
+
+/// How many events the history keeps (the replay window for reconnects).
+pub const HISTORY: usize = 2048;
+/// Most events copied out per wake-up, so a far-behind client works in slices.
+const BATCH: usize = 256;
+
+/// One event, pre-rendered as its wire frame (`id:`, `event:`, `data:`, blank line).
+#[derive(Clone)]
+pub struct Event {
+    pub id: u64,
+    pub frame: Bytes,
+}
+
+struct State {
+    history: VecDeque<Event>,
+    next_id: u64,
+}
+
+pub struct Hub {
+    state: Mutex<State>,
+    newest: watch::Sender<u64>,
+    clients: AtomicUsize,
+    /// Serialises join/leave so `connections` events carry counts in order.
+    membership: Mutex<()>,
+    /// `/stats` announces its client count as a `connections` event.
+    announce_connections: bool,
+}
+
+impl Hub {
+    /// `first_id` seeds the counter; the caller uses the wall clock in ms so ids keep
+    /// growing across a restart (the server emits well under one event per ms).
+    pub fn new(first_id: u64, announce_connections: bool) -> Self {
+        Hub {
+            state: Mutex::new(State {
+                history: VecDeque::with_capacity(HISTORY),
+                next_id: first_id.max(1),
+            }),
+            newest: watch::channel(first_id.max(1) - 1).0,
+            clients: AtomicUsize::new(0),
+            membership: Mutex::new(()),
+            announce_connections,
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic elsewhere must not take the streams down with a poisoned lock.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Publishes events as one batch: consecutive ids, visible to clients together.
+    /// Returns the newest id.
+    pub fn publish(&self, events: &[(&str, String)]) -> u64 {
+        let newest = {
+            let mut st = self.lock();
+            for (kind, data) in events {
+                let id = st.next_id;
+                st.next_id += 1;
+                let frame = render(id, kind, data);
+                if st.history.len() >= HISTORY {
+                    st.history.pop_front();
+                }
+                st.history.push_back(Event { id, frame });
+            }
+            st.next_id - 1
+        };
+        self.newest.send_replace(newest);
+        newest
+    }
+
+    /// The id of the newest event (first id − 1 before any).
+    pub fn newest_id(&self) -> u64 {
+        self.lock().next_id - 1
+    }
+
+    /// Events with id > `after` still in the history, oldest first, at most `max`.
+    pub fn since(&self, after: u64, max: usize) -> Vec<Event> {
+        let st = self.lock();
+        // Ids in the history are consecutive, so the start index is arithmetic.
+        let Some(front) = st.history.front() else {
+            return Vec::new();
+        };
+        let skip = after.saturating_add(1).saturating_sub(front.id);
+        let skip = usize::try_from(skip).unwrap_or(usize::MAX);
+        st.history.iter().skip(skip).take(max).cloned().collect()
+    }
+
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.newest.subscribe()
+    }
+
+    pub fn clients(&self) -> usize {
+        self.clients.load(Ordering::SeqCst)
+    }
+
+    /// Adds a client; returns its guard and the id a fresh client starts after,
+    /// which is just before its own `connections` event so it always sees it.
+    fn join(self: &Arc<Self>) -> (ClientGuard, u64) {
+        let _m = self.membership.lock().unwrap_or_else(|p| p.into_inner());
+        let n = self.clients.fetch_add(1, Ordering::SeqCst) + 1;
+        let start = if self.announce_connections {
+            self.publish(&[("connections", count_json(n))]) - 1
+        } else {
+            self.newest_id()
+        };
+        (ClientGuard(self.clone()), start)
+    }
+}
+
+fn count_json(n: usize) -> String {
+    json::Obj::new().int("count", n as u64).finish()
+}
+
+/// Leaves the client list when the streaming task ends, however it ends.
+struct ClientGuard(Arc<Hub>);
+
+impl Drop for ClientGuard {
+    fn drop(&mut self) {
+        let _m = self.0.membership.lock().unwrap_or_else(|p| p.into_inner());
+        let n = self
+            .0
+            .clients
+            .fetch_sub(1, Ordering::SeqCst)
+            .saturating_sub(1);
+        if self.0.announce_connections {
+            self.0.publish(&[("connections", count_json(n))]);
+        }
+    }
+}
+
+/// Renders one event; multi-line data becomes several `data:` lines.
+pub fn render(id: u64, kind: &str, data: &str) -> Bytes {
+    let mut s = format!("id: {id}\n");
+    if !kind.is_empty() && kind != "message" {
+        s.push_str("event: ");
+        s.push_str(kind);
+        s.push('\n');
+    }
+    for line in data.split('\n') {
+        s.push_str("data: ");
+        s.push_str(line);
+        s.push('\n');
+    }
+    s.push('\n');
+    Bytes::from(s)
+}
+
+/// Serves a hub route: the live stream, a polling batch, or a 302 for a plain page load.
+pub fn serve(app: &Arc<App>, hub: &Arc<Hub>, h: &HeaderMap, q: &Query) -> Response<Body> {
+    let resume = http_util::last_event_id(h, q);
+    if http_util::is_polling(h) {
+        return poll(app, hub, resume, q);
+    }
+    if !http_util::accepts_event_stream(h) {
+        // A browser navigating to the stream URL lands on the demo page instead.
+        return http_util::redirect(StatusCode::FOUND, b"/");
+    }
+    let (mut sink, body) = Sink::new(8, app.shutdown.clone(), &app.streams);
+    let mut resp = Response::new(body);
+    http_util::sse_headers(&mut resp, http_util::EVENT_STREAM);
+    let (client, fresh_start) = hub.join();
+    let mut last = resume.unwrap_or(fresh_start);
+    let hub = hub.clone();
+    let keepalive = app.config.keepalive;
+    tokio::spawn(async move {
+        let _client = client;
+        let mut newest = hub.subscribe();
+        let mut shutdown = sink.shutdown();
+        if !sink.send(Bytes::from_static(b"retry: 2000\n\n")).await {
+            return;
+        }
+        loop {
+            // Mark seen before reading the history: a publish after this read wakes us.
+            newest.borrow_and_update();
+            let batch = hub.since(last, BATCH);
+            if batch.is_empty() {
+                tokio::select! {
+                    r = newest.changed() => if r.is_err() { return },
+                    _ = tokio::time::sleep(keepalive) => {
+                        if !sink.send(Bytes::from_static(b": keep-alive\n\n")).await { return }
+                    }
+                    _ = sink.closed() => return,
+                    _ = crate::body::stopped(&mut shutdown) => return,
+                }
+                continue;
+            }
+            for ev in batch {
+                if !sink.send(ev.frame).await {
+                    return;
+                }
+                last = ev.id;
+            }
+        }
+    });
+    resp
+}
+
+/// The polling convention: pending events after the client's id, else wait (bounded)
+/// for the next batch; then the response ends. No id means "from now".
+fn poll(app: &Arc<App>, hub: &Arc<Hub>, resume: Option<u64>, q: &Query) -> Response<Body> {
+    let wait = match q.num::<u64>("poll_wait") {
+        Ok(ms) => ms
+            .map(|ms| Duration::from_millis(ms.min(http_util::MAX_POLL_WAIT_MS)))
+            .unwrap_or(app.config.poll_wait),
+        Err(e) => return http_util::bad_request(e),
+    };
+    let ctype = q
+        .str("poll_ctype")
+        .unwrap_or_else(|| http_util::EVENT_STREAM.to_owned());
+    let (mut sink, body) = Sink::new(8, app.shutdown.clone(), &app.streams);
+    let mut resp = Response::new(body);
+    http_util::sse_headers(&mut resp, &ctype);
+    let last = resume.unwrap_or_else(|| hub.newest_id());
+    let hub = hub.clone();
+    tokio::spawn(async move {
+        let mut newest = hub.subscribe();
+        newest.borrow_and_update();
+        let mut batch = hub.since(last, BATCH);
+        if batch.is_empty() {
+            let mut shutdown = sink.shutdown();
+            tokio::select! {
+                _ = newest.changed() => {}
+                _ = tokio::time::sleep(wait) => {}
+                _ = sink.closed() => return,
+                _ = crate::body::stopped(&mut shutdown) => return,
+            }
+            batch = hub.since(last, BATCH);
+        }
+        for ev in batch {
+            if !sink.send(ev.frame).await {
+                return;
+            }
+        }
+    });
+    resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn history_is_a_window() {
+        let hub = Hub::new(100, false);
+        for i in 0..(HISTORY + 10) {
+            hub.publish(&[("x", i.to_string())]);
+        }
+        assert_eq!(hub.newest_id(), 100 + HISTORY as u64 + 9);
+        let all = hub.since(0, usize::MAX);
+        assert_eq!(all.len(), HISTORY);
+        assert_eq!(all[0].id, 110);
+        let tail = hub.since(hub.newest_id() - 3, usize::MAX);
+        assert_eq!(tail.iter().map(|e| e.id).collect::<Vec<_>>().len(), 3);
+        assert!(hub.since(hub.newest_id(), 10).is_empty());
+        assert!(hub.since(u64::MAX, 10).is_empty());
+        assert_eq!(
+            &render(5, "tick", "a\nb")[..],
+            b"id: 5\nevent: tick\ndata: a\ndata: b\n\n"
+        );
+    }
+}

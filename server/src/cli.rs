@@ -1,0 +1,146 @@
+//! Command-line options (hand-parsed: a handful of flags do not need clap's build time).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::static_files::{default_mounts, Mount};
+
+pub const USAGE: &str = "\
+usage: sse-server [--port N] [--second-port N] [--static PREFIX=DIR]... [--corpus-dir DIR]
+                  [--stats-interval-ms N] [--ticker-interval-ms N] [--keepalive-ms N] [--poll-wait-ms N]
+
+  --port N                main listener on 127.0.0.1 (default 8080; 0 = any free port)
+  --second-port N         second listener, same routes, another origin for CORS (default 0)
+  --static PREFIX=DIR     mount DIR read-only at PREFIX (repeatable; default /=www /pkg=pkg /dist=dist /js=js)
+  --corpus-dir DIR        files served by /t/corpus/<name> (default target/corpora)
+  --stats-interval-ms N   /stats sampling period (default 1000)
+  --ticker-interval-ms N  /ticker tick period (default 250)
+  --keepalive-ms N        idle time before a `: keep-alive` comment on /stats and /ticker (default 15000)
+  --poll-wait-ms N        how long a polling request waits for an event (default 15000)
+
+Prints `READY http://127.0.0.1:<port> http://127.0.0.1:<second-port>` on stdout once listening.";
+
+/// Everything the server needs to start; `Default` is the CLI's defaults.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub port: u16,
+    pub second_port: u16,
+    pub mounts: Vec<Mount>,
+    pub corpus_dir: PathBuf,
+    pub stats_interval: Duration,
+    pub ticker_interval: Duration,
+    pub keepalive: Duration,
+    pub poll_wait: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            port: 8080,
+            second_port: 0,
+            mounts: default_mounts(),
+            corpus_dir: PathBuf::from("target/corpora"),
+            stats_interval: Duration::from_millis(1000),
+            ticker_interval: Duration::from_millis(250),
+            keepalive: Duration::from_secs(15),
+            poll_wait: Duration::from_secs(15),
+        }
+    }
+}
+
+/// What the command line asked for.
+#[derive(Debug)]
+pub enum Command {
+    Run(Config),
+    Help,
+}
+
+/// Parses the arguments after the program name. Accepts `--opt value` and `--opt=value`.
+pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, String> {
+    let mut cfg = Config::default();
+    let mut mounts: Vec<Mount> = Vec::new();
+    let mut it = args.into_iter();
+    while let Some(arg) = it.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f.to_owned(), Some(v.to_owned())),
+            _ => (arg.clone(), None),
+        };
+        if flag == "-h" || flag == "--help" {
+            return Ok(Command::Help);
+        }
+        let mut value = || -> Result<String, String> {
+            inline
+                .clone()
+                .or_else(|| it.next())
+                .ok_or_else(|| format!("{flag} needs a value"))
+        };
+        match flag.as_str() {
+            "--port" => cfg.port = num(&flag, &value()?)?,
+            "--second-port" => cfg.second_port = num(&flag, &value()?)?,
+            "--static" => {
+                let v = value()?;
+                let (prefix, dir) = v
+                    .split_once('=')
+                    .ok_or_else(|| format!("--static wants PREFIX=DIR, got {v:?}"))?;
+                if !prefix.starts_with('/') {
+                    return Err(format!(
+                        "--static prefix must start with '/', got {prefix:?}"
+                    ));
+                }
+                mounts.push(Mount::new(prefix, dir));
+            }
+            "--corpus-dir" => cfg.corpus_dir = PathBuf::from(value()?),
+            "--stats-interval-ms" => cfg.stats_interval = ms(&flag, &value()?)?,
+            "--ticker-interval-ms" => cfg.ticker_interval = ms(&flag, &value()?)?,
+            "--keepalive-ms" => cfg.keepalive = ms(&flag, &value()?)?,
+            "--poll-wait-ms" => cfg.poll_wait = ms(&flag, &value()?)?,
+            _ => return Err(format!("unknown argument {arg:?}")),
+        }
+    }
+    if !mounts.is_empty() {
+        cfg.mounts = mounts;
+    }
+    Ok(Command::Run(cfg))
+}
+
+fn num<T: std::str::FromStr>(flag: &str, v: &str) -> Result<T, String> {
+    v.parse()
+        .map_err(|_| format!("{flag}: not a valid number: {v:?}"))
+}
+
+/// A period in ms; 0 is refused because the producers would spin.
+fn ms(flag: &str, v: &str) -> Result<Duration, String> {
+    let n: u64 = num(flag, v)?;
+    if n == 0 {
+        return Err(format!("{flag} must be at least 1"));
+    }
+    Ok(Duration::from_millis(n))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(s: &str) -> Vec<String> {
+        s.split_whitespace().map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn parses_flags() {
+        let Ok(Command::Run(c)) = parse(args(
+            "--port 0 --second-port=9 --static /a=b --static /=c --stats-interval-ms 20",
+        )) else {
+            panic!("parse failed")
+        };
+        assert_eq!((c.port, c.second_port), (0, 9));
+        assert_eq!(c.mounts, vec![Mount::new("/a", "b"), Mount::new("/", "c")]);
+        assert_eq!(c.stats_interval, Duration::from_millis(20));
+        assert!(parse(args("--bogus")).is_err());
+        assert!(parse(args("--port")).is_err());
+        assert!(matches!(parse(args("--help")), Ok(Command::Help)));
+        assert_eq!(
+            parse(args("")).map(|c| matches!(c, Command::Run(c) if c.mounts.len() == 4)),
+            Ok(true)
+        );
+    }
+}

@@ -1,0 +1,169 @@
+//! Reference Server-Sent Events server for eventsource-wasm.
+//!
+//! Two listeners on 127.0.0.1 (the second one is "another origin" for CORS tests)
+//! serve the same routes: live demo streams (`/stats`, `/ticker`), scripted test
+//! endpoints under `/t/`, and static files. Tests start it in-process with
+//! [`start`] on port 0; the `sse-server` binary wraps the same call.
+
+pub mod body;
+pub mod broadcast;
+pub mod cli;
+pub mod cors;
+pub mod http_util;
+pub mod json;
+pub mod reqlog;
+mod router;
+pub mod scripted;
+pub mod static_files;
+pub mod stats;
+pub mod ticker;
+
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicU64, AtomicUsize};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+
+pub use cli::Config;
+
+use broadcast::Hub;
+use reqlog::RequestLog;
+
+/// State shared by every connection and producer task.
+pub struct App {
+    pub config: Config,
+    pub stats: Arc<Hub>,
+    pub ticker: Arc<Hub>,
+    pub log: RequestLog,
+    /// Every HTTP request handled (the `requests` event of /stats).
+    pub requests: AtomicU64,
+    /// Streamed responses currently open (`streams` of /t/clients).
+    pub streams: Arc<AtomicUsize>,
+    /// Becomes true once on shutdown; every long-lived task watches it.
+    pub shutdown: watch::Receiver<bool>,
+    pub started: Instant,
+}
+
+/// A running server. Dropping it without [`Running::shutdown`] leaves the tasks
+/// running until the runtime ends.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub second_addr: SocketAddr,
+    pub app: Arc<App>,
+    shutdown_tx: watch::Sender<bool>,
+    /// Every connection task holds a clone; `recv` yields `None` once all are gone.
+    conns_done: mpsc::Receiver<()>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Running {
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn second_url(&self) -> String {
+        format!("http://{}", self.second_addr)
+    }
+
+    /// Stops accepting, ends every stream, and waits (at most `grace`) for the
+    /// connections to close.
+    pub async fn shutdown(mut self, grace: Duration) {
+        self.shutdown_tx.send_replace(true);
+        for t in self.tasks.drain(..) {
+            let _ = tokio::time::timeout(grace, t).await;
+        }
+        let _ = tokio::time::timeout(grace, self.conns_done.recv()).await;
+    }
+}
+
+/// Milliseconds since the Unix epoch: the first event id, so ids keep increasing
+/// across a restart (and stay far below 2^53 for JavaScript).
+fn unix_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(1)
+}
+
+/// Binds both listeners, starts the producers, and returns once ready to serve.
+pub async fn start(config: Config) -> io::Result<Running> {
+    let main = TcpListener::bind((Ipv4Addr::LOCALHOST, config.port)).await?;
+    let second = TcpListener::bind((Ipv4Addr::LOCALHOST, config.second_port)).await?;
+    let (shutdown_tx, shutdown) = watch::channel(false);
+    let first_id = unix_ms();
+    let app = Arc::new(App {
+        config,
+        stats: Arc::new(Hub::new(first_id, true)),
+        ticker: Arc::new(Hub::new(first_id, false)),
+        log: RequestLog::default(),
+        requests: AtomicU64::new(0),
+        streams: Arc::new(AtomicUsize::new(0)),
+        shutdown,
+        started: Instant::now(),
+    });
+    let (conn_tx, conns_done) = mpsc::channel::<()>(1);
+    let addr = main.local_addr()?;
+    let second_addr = second.local_addr()?;
+    let tasks = vec![
+        tokio::spawn(accept_loop(main, app.clone(), conn_tx.clone())),
+        tokio::spawn(accept_loop(second, app.clone(), conn_tx)),
+        stats::spawn(app.clone()),
+        ticker::spawn(app.clone()),
+    ];
+    Ok(Running {
+        addr,
+        second_addr,
+        app,
+        shutdown_tx,
+        conns_done,
+        tasks,
+    })
+}
+
+async fn accept_loop(listener: TcpListener, app: Arc<App>, conn_tx: mpsc::Sender<()>) {
+    let mut shutdown = app.shutdown.clone();
+    loop {
+        let stream = tokio::select! {
+            r = listener.accept() => r,
+            _ = crate::body::stopped(&mut shutdown) => return,
+        };
+        let stream = match stream {
+            Ok((s, _)) => s,
+            Err(e) => {
+                // EMFILE and friends: back off briefly instead of spinning.
+                eprintln!("sse-server: accept failed: {e}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        // Events are small and latency matters more than packet count.
+        let _ = stream.set_nodelay(true);
+        tokio::spawn(serve_conn(stream, app.clone(), conn_tx.clone()));
+    }
+}
+
+async fn serve_conn(stream: tokio::net::TcpStream, app: Arc<App>, _done: mpsc::Sender<()>) {
+    let mut shutdown = app.shutdown.clone();
+    let svc_app = app.clone();
+    let service = service_fn(move |req| router::handle(svc_app.clone(), req));
+    let conn = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .keep_alive(true)
+        .serve_connection(TokioIo::new(stream), service);
+    tokio::pin!(conn);
+    tokio::select! {
+        _ = conn.as_mut() => {}
+        _ = crate::body::stopped(&mut shutdown) => {
+            // Finish the response in flight (streams end on the same signal), then close.
+            conn.as_mut().graceful_shutdown();
+            let _ = tokio::time::timeout(Duration::from_secs(1), conn).await;
+        }
+    }
+}

@@ -1,0 +1,173 @@
+//! Read-only static mounts (`--static PREFIX=DIR`) for the demo pages, the wasm
+//! package and the JS bundles. `Cache-Control: no-cache` so a rebuilt file is
+//! always picked up by the browser under test.
+
+use std::path::{Path, PathBuf};
+
+use hyper::header::{HeaderValue, CACHE_CONTROL, CONTENT_TYPE};
+use hyper::{Method, Response, StatusCode};
+
+use crate::body::Body;
+use crate::http_util::{self, percent_decode};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mount {
+    /// URL prefix without a trailing slash ("" for the root).
+    pub prefix: String,
+    pub dir: PathBuf,
+}
+
+impl Mount {
+    pub fn new(prefix: &str, dir: impl Into<PathBuf>) -> Self {
+        Mount {
+            prefix: prefix.trim_end_matches('/').to_owned(),
+            dir: dir.into(),
+        }
+    }
+}
+
+/// The mounts used when none are given on the command line.
+pub fn default_mounts() -> Vec<Mount> {
+    vec![
+        Mount::new("/", "www"),
+        Mount::new("/pkg", "pkg"),
+        Mount::new("/dist", "dist"),
+        Mount::new("/js", "js"),
+    ]
+}
+
+/// Content-Type by file name. `.d.ts` is text so a browser shows it instead of
+/// running it; `.ts` alone would be a video type to some tools.
+pub fn content_type(name: &str) -> &'static str {
+    let lower = name.to_ascii_lowercase();
+    if lower.ends_with(".d.ts") {
+        return "text/plain; charset=utf-8";
+    }
+    match lower.rsplit_once('.').map(|(_, e)| e) {
+        Some("html" | "htm") => "text/html; charset=utf-8",
+        Some("js" | "mjs" | "cjs") => "text/javascript; charset=utf-8",
+        Some("wasm") => "application/wasm",
+        Some("css") => "text/css; charset=utf-8",
+        Some("json" | "map") => "application/json",
+        Some("png") => "image/png",
+        Some("svg") => "image/svg+xml",
+        Some("ico") => "image/x-icon",
+        Some("txt" | "ts" | "md") => "text/plain; charset=utf-8",
+        _ => "application/octet-stream",
+    }
+}
+
+/// Maps a URL path onto a mount: the longest matching prefix wins and a missing
+/// file there is a 404 (no falling back to a shorter prefix).
+fn resolve<'a>(mounts: &'a [Mount], path: &str) -> Option<(&'a Mount, String)> {
+    mounts
+        .iter()
+        .filter_map(|m| {
+            let rest = if m.prefix.is_empty() {
+                Some(path)
+            } else if path == m.prefix {
+                Some("")
+            } else {
+                path.strip_prefix(&m.prefix).filter(|r| r.starts_with('/'))
+            }?;
+            Some((m, rest.to_owned()))
+        })
+        .max_by_key(|(m, _)| m.prefix.len())
+}
+
+/// Serves a GET/HEAD for a static file, or 404.
+pub async fn serve(mounts: &[Mount], method: &Method, path: &str) -> Response<Body> {
+    if method != Method::GET && method != Method::HEAD {
+        let mut r = http_util::text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");
+        r.headers_mut()
+            .insert("allow", HeaderValue::from_static("GET, HEAD"));
+        return r;
+    }
+    let Some((mount, rest)) = resolve(mounts, path) else {
+        return http_util::not_found();
+    };
+    let decoded = percent_decode(&rest, false);
+    let Ok(rest) = String::from_utf8(decoded) else {
+        return http_util::not_found();
+    };
+    // No traversal: reject `..`, backslashes and NULs rather than normalising them.
+    let segments: Vec<&str> = rest
+        .split('/')
+        .filter(|s| !s.is_empty() && *s != ".")
+        .collect();
+    if segments
+        .iter()
+        .any(|s| *s == ".." || s.contains('\\') || s.contains('\0'))
+    {
+        return http_util::text(StatusCode::BAD_REQUEST, "bad path\n");
+    }
+    let mut file: PathBuf = mount.dir.clone();
+    file.extend(&segments);
+    let is_dir = tokio::fs::metadata(&file)
+        .await
+        .map(|m| m.is_dir())
+        .unwrap_or(false);
+    if is_dir {
+        if !path.ends_with('/') {
+            // Relative links in the index page need the trailing slash.
+            return http_util::redirect(
+                StatusCode::MOVED_PERMANENTLY,
+                format!("{path}/").as_bytes(),
+            );
+        }
+        file.push("index.html");
+    }
+    match tokio::fs::read(&file).await {
+        Ok(bytes) => file_response(method, &file, bytes),
+        Err(_) => http_util::not_found(),
+    }
+}
+
+fn file_response(method: &Method, file: &Path, bytes: Vec<u8>) -> Response<Body> {
+    let ctype = content_type(
+        &file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+    );
+    let len = bytes.len();
+    let mut r = Response::new(if method == Method::HEAD {
+        Body::empty()
+    } else {
+        Body::full(bytes)
+    });
+    r.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(ctype));
+    r.headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    if method == Method::HEAD {
+        r.headers_mut()
+            .insert(hyper::header::CONTENT_LENGTH, HeaderValue::from(len));
+    }
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn types_and_resolution() {
+        assert_eq!(content_type("a.mjs"), "text/javascript; charset=utf-8");
+        assert_eq!(content_type("x.wasm"), "application/wasm");
+        assert_eq!(content_type("index.d.ts"), "text/plain; charset=utf-8");
+        let m = default_mounts();
+        assert_eq!(
+            resolve(&m, "/pkg/a.js").map(|(m, r)| (m.prefix.clone(), r)),
+            Some(("/pkg".into(), "/a.js".into()))
+        );
+        assert_eq!(
+            resolve(&m, "/pkgx").map(|(m, r)| (m.prefix.clone(), r)),
+            Some(("".into(), "/pkgx".into()))
+        );
+        assert_eq!(
+            resolve(&m, "/js").map(|(m, _)| m.prefix.clone()),
+            Some("/js".into())
+        );
+    }
+}
