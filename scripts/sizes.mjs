@@ -1,15 +1,21 @@
-// Prints the raw and gzipped bytes of what a page loads for the polyfill.
+// Prints the raw and gzipped bytes of what a page loads for the polyfill (classic script + wasm).
 import { readFileSync, existsSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 
-const files = ['pkg/eventsource_wasm_bg.wasm', 'pkg/eventsource_wasm.js', 'js/batch.js'].filter(existsSync);
-let raw = 0;
-let gz = 0;
-for (const f of files) {
-  const bytes = readFileSync(f);
-  const z = gzipSync(bytes, { level: 9 }).length;
-  raw += bytes.length;
-  gz += z;
-  console.log(`size: ${f.padEnd(34)} ${String(bytes.length).padStart(7)} B  ${String(z).padStart(6)} B gzipped`);
+const groups = {
+  'script tag (dist/eventsource.js + wasm)': ['dist/eventsource.js', 'dist/eventsource_wasm_bg.wasm'],
+  'ES module (dist/index.js + wasm)': ['dist/index.js', 'dist/eventsource_wasm_bg.wasm'],
+};
+for (const [label, files] of Object.entries(groups)) {
+  if (!files.every(existsSync)) continue;
+  let raw = 0;
+  let gz = 0;
+  for (const f of files) {
+    const bytes = readFileSync(f);
+    const z = gzipSync(bytes, { level: 9 }).length;
+    raw += bytes.length;
+    gz += z;
+    console.log(`size: ${f.padEnd(32)} ${String(bytes.length).padStart(7)} B ${String(z).padStart(6)} B gzipped`);
+  }
+  console.log(`size: ${label}: ${raw} B, ${gz} B gzipped`);
 }
-console.log(`size: ${'total'.padEnd(34)} ${String(raw).padStart(7)} B  ${String(gz).padStart(6)} B gzipped`);

@@ -192,6 +192,12 @@ impl Connection {
         &self.batch
     }
 
+    /// The body of the current response arrives already decoded, by someone who removed its
+    /// BOM (an XHR `responseText`): a U+FEFF at its start is data. Call after each response.
+    pub fn input_is_decoded(&mut self) {
+        self.parser.input_is_decoded();
+    }
+
     /// Whether the parser sits between events, so that the request can be replaced without
     /// losing or repeating anything (see [`Connection::on_recycle`]).
     pub fn is_between_events(&self) -> bool {

@@ -15,4 +15,4 @@ pub mod parser;
 #[cfg(target_arch = "wasm32")]
 mod wasm;
 #[cfg(target_arch = "wasm32")]
-pub use wasm::StreamParser;
+pub use wasm::{Source, StreamParser};

@@ -1,8 +1,13 @@
 //! The browser side: wasm-bindgen exports. Only moves bytes and events; the protocol lives in
 //! `parser` and `connection`.
 
-pub use stream_parser::StreamParser;
+mod source;
 mod stream_parser;
+mod sys;
+mod transport;
+
+pub use source::Source;
+pub use stream_parser::StreamParser;
 
 #[cfg(feature = "bare")]
 mod bare;

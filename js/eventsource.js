@@ -1,0 +1,316 @@
+// The EventSource class: the standard's interface around the wasm engine.
+//
+// The engine (src/wasm/source.rs) does the protocol and the I/O and calls back through a small
+// host object: open(url), events(batch), error(readyState, message). This file keeps what the
+// page can see: readyState, the event handler attributes, and the dispatch rules that depend on
+// readyState at the moment of dispatch ("if readyState is not CLOSED").
+
+import initEngine, { Source } from '../pkg/eventsource_wasm.js';
+import { readBatch } from './batch.js';
+
+const CONNECTING = 0;
+const OPEN = 1;
+const CLOSED = 2;
+const TRANSPORTS = ['auto', 'fetch', 'xhr', 'polling'];
+
+// ---- Loading the engine -------------------------------------------------------------------
+
+let engineReady = null;
+let engineLoaded = false;
+let wasmSource;
+
+/**
+ * Where the wasm comes from (a URL, a Response, bytes or a compiled module). The entry points
+ * set it; by default the glue finds the .wasm next to itself.
+ * @param {any} source
+ */
+export function setWasmSource(source) {
+  wasmSource = source;
+}
+
+/** Loads the engine once; resolves when instances can connect. */
+export function ready() {
+  engineReady ??= initEngine(wasmSource === undefined ? undefined : { module_or_path: wasmSource })
+    .then(() => {
+      engineLoaded = true;
+    });
+  return engineReady;
+}
+
+// ---- Helpers ------------------------------------------------------------------------------
+
+function baseUrl() {
+  const g = globalThis;
+  if (g.document && typeof g.document.baseURI === 'string') return g.document.baseURI;
+  if (g.location && typeof g.location.href === 'string') return g.location.href;
+  return undefined;
+}
+
+function originOf(url) {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return 'null';
+  }
+}
+
+// The transport and mode the engine uses: { xhr, polling }.
+function pickIo(transport) {
+  const canFetch = typeof fetch === 'function' && typeof ReadableStream === 'function'
+    && typeof Response === 'function' && 'body' in Response.prototype;
+  const canXhr = typeof XMLHttpRequest === 'function';
+  switch (transport) {
+    case 'fetch':
+      if (typeof fetch !== 'function') break;
+      return { xhr: false, polling: false };
+    case 'xhr':
+      if (!canXhr) break;
+      return { xhr: true, polling: false };
+    case 'polling':
+      return { xhr: canXhr, polling: true };
+    default:
+      if (canFetch) return { xhr: false, polling: false };
+      if (canXhr) return { xhr: true, polling: false };
+      return { xhr: false, polling: true };
+  }
+  throw new TypeError(`EventSource: transport "${transport}" is not available here`);
+}
+
+function positive(value, name) {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!(n > 0) || !Number.isFinite(n)) {
+    throw new TypeError(`EventSource: ${name} must be a positive number`);
+  }
+  return n;
+}
+
+// Reads the extensions of the options dictionary; throws a TypeError on a malformed one.
+function readOptions(init) {
+  const transport = init.transport === undefined ? 'auto' : String(init.transport);
+  if (!TRANSPORTS.includes(transport)) {
+    throw new TypeError(`EventSource: transport must be one of ${TRANSPORTS.join(', ')}`);
+  }
+  const headers = [];
+  if (init.headers != null) {
+    // Headers validates names and values the way fetch and XHR will.
+    const list = typeof Headers === 'function'
+      ? new Headers(init.headers)
+      : Object.entries(init.headers);
+    for (const [name, value] of list) headers.push(String(name), String(value));
+  }
+  const param = init.lastEventIdQueryParameter;
+  const backoff = init.backoff;
+  return {
+    io: pickIo(transport),
+    headers,
+    lastEventIdQueryParameter: param === undefined || param === null ? undefined : String(param),
+    heartbeatTimeout: positive(init.heartbeatTimeout, 'heartbeatTimeout'),
+    maxEventSize: positive(init.maxEventSize, 'maxEventSize'),
+    backoffMax: backoff == null ? undefined : positive(backoff.max, 'backoff.max'),
+    backoffFactor: backoff == null ? undefined : positive(backoff.factor ?? 2, 'backoff.factor'),
+  };
+}
+
+// ---- The class ----------------------------------------------------------------------------
+
+const EventTargetBase = globalThis.EventTarget;
+
+export class EventSource extends EventTargetBase {
+  #url;
+  #withCredentials;
+  #readyState = CONNECTING;
+  #options;
+  /** The engine's Source, once connected. */
+  #source = null;
+  #origin = '';
+  /** Carries the last event ID between batches (see batch.js). */
+  #ids = { lastEventId: '' };
+  /** Event handler attributes: type -> { value, listener }. */
+  #handlers = new Map();
+
+  /**
+   * @param {string | URL} url
+   * @param {object} [eventSourceInitDict]
+   */
+  constructor(url, eventSourceInitDict = undefined) {
+    super();
+    const init = eventSourceInitDict;
+    if (init !== undefined && init !== null && typeof init !== 'object' && typeof init !== 'function') {
+      throw new TypeError("Failed to construct 'EventSource': The provided value is not of type 'EventSourceInit'.");
+    }
+    const href = String(url);
+    let parsed;
+    try {
+      parsed = new URL(href, baseUrl());
+    } catch {
+      throw new DOMException(`Failed to construct 'EventSource': The URL '${href}' is invalid.`, 'SyntaxError');
+    }
+    this.#url = parsed.href;
+    this.#withCredentials = Boolean(init?.withCredentials);
+    this.#options = readOptions(init ?? {});
+    if (engineLoaded) {
+      this.#connect();
+    } else {
+      ready().then(
+        () => this.#connect(),
+        (err) => this.#fail(`EventSource: the wasm engine failed to load (${err})`),
+      );
+    }
+  }
+
+  #connect() {
+    if (this.#readyState === CLOSED) return;
+    const o = this.#options;
+    const host = {
+      open: (finalUrl) => this.#open(finalUrl),
+      events: (batch) => readBatch(batch, this.#ids, this.#deliver),
+      error: (state, message) => this.#error(state, message),
+    };
+    this.#source = new Source(
+      host, this.#url, this.#withCredentials, o.io.xhr, o.io.polling, o.headers,
+      o.lastEventIdQueryParameter, o.heartbeatTimeout, o.maxEventSize, o.backoffMax, o.backoffFactor,
+    );
+    this.#source.start();
+  }
+
+  // "Announce the connection": if readyState is not CLOSED, set it to OPEN and fire `open`.
+  #open(finalUrl) {
+    if (this.#readyState === CLOSED) return;
+    this.#origin = originOf(finalUrl);
+    this.#readyState = OPEN;
+    this.dispatchEvent(new Event('open'));
+  }
+
+  // Dispatch step 6: only while readyState is not CLOSED; a close() in a handler stops the
+  // rest of the batch.
+  #deliver = (type, data, lastEventId) => {
+    if (this.#readyState === CLOSED) return false;
+    this.dispatchEvent(new MessageEvent(type, { data, origin: this.#origin, lastEventId }));
+    return this.#readyState !== CLOSED;
+  };
+
+  // Reestablishing (CONNECTING) or failed (CLOSED): set readyState, fire `error`.
+  #error(state, message) {
+    if (this.#readyState === CLOSED) return;
+    this.#readyState = state;
+    if (state === CLOSED) this.#release();
+    const event = new Event('error');
+    if (message) Object.defineProperty(event, 'message', { value: message, enumerable: true });
+    this.dispatchEvent(event);
+  }
+
+  #fail(message) {
+    this.#error(CLOSED, message);
+  }
+
+  // Lets go of the engine's Source (after the current callback returns).
+  #release() {
+    const source = this.#source;
+    this.#source = null;
+    if (source) {
+      queueMicrotask(() => {
+        source.close();
+        source.free();
+      });
+    }
+  }
+
+  get url() {
+    return this.#url;
+  }
+
+  get withCredentials() {
+    return this.#withCredentials;
+  }
+
+  get readyState() {
+    return this.#readyState;
+  }
+
+  get onopen() {
+    return this.#getHandler('open');
+  }
+
+  set onopen(value) {
+    this.#setHandler('open', value);
+  }
+
+  get onmessage() {
+    return this.#getHandler('message');
+  }
+
+  set onmessage(value) {
+    this.#setHandler('message', value);
+  }
+
+  get onerror() {
+    return this.#getHandler('error');
+  }
+
+  set onerror(value) {
+    this.#setHandler('error', value);
+  }
+
+  /** Aborts the connection: readyState CLOSED, no event, no reconnection. */
+  close() {
+    if (this.#readyState === CLOSED && this.#source === null) return;
+    this.#readyState = CLOSED;
+    const source = this.#source;
+    this.#source = null;
+    if (source) {
+      source.close();
+      source.free();
+    }
+  }
+
+  #getHandler(type) {
+    return this.#handlers.get(type)?.value ?? null;
+  }
+
+  // Event handler attributes: the listener is added when the attribute first becomes non-null
+  // and keeps its place among the listeners while the value changes; null removes it.
+  #setHandler(type, value) {
+    const callback = (typeof value === 'function' || (typeof value === 'object' && value !== null)) ? value : null;
+    const current = this.#handlers.get(type);
+    if (callback === null) {
+      if (current) {
+        this.removeEventListener(type, current.listener);
+        this.#handlers.delete(type);
+      }
+      return;
+    }
+    if (current) {
+      current.value = callback;
+      return;
+    }
+    const handler = {
+      value: callback,
+      listener: (event) => {
+        const f = handler.value;
+        if (typeof f === 'function') f.call(this, event);
+      },
+    };
+    this.#handlers.set(type, handler);
+    this.addEventListener(type, handler.listener);
+  }
+
+  /** Resolves once the wasm engine is loaded (instances made before simply connect then). */
+  static get ready() {
+    return ready();
+  }
+}
+
+// WebIDL shape: constants on the constructor and the prototype (enumerable, read-only),
+// attributes enumerable, and the class's string tag.
+const constants = { CONNECTING, OPEN, CLOSED };
+for (const [name, value] of Object.entries(constants)) {
+  const descriptor = { value, enumerable: true, writable: false, configurable: false };
+  Object.defineProperty(EventSource, name, descriptor);
+  Object.defineProperty(EventSource.prototype, name, descriptor);
+}
+for (const name of ['url', 'withCredentials', 'readyState', 'onopen', 'onmessage', 'onerror', 'close']) {
+  const descriptor = Object.getOwnPropertyDescriptor(EventSource.prototype, name);
+  Object.defineProperty(EventSource.prototype, name, { ...descriptor, enumerable: true });
+}
+Object.defineProperty(EventSource.prototype, Symbol.toStringTag, { value: 'EventSource', configurable: true });

@@ -1,0 +1,89 @@
+//! The transports: how request bytes go out and response bytes come in. They report to the
+//! [`Connection`](crate::connection::Connection) and carry out its steps through
+//! [`perform`](super::source::perform); they decide nothing about the protocol.
+
+mod fetch;
+mod xhr;
+
+use super::source::{live_add, Io, Shared, State, REQUESTS};
+use alloc::rc::Rc;
+use alloc::string::String;
+
+/// A request in flight.
+pub(crate) enum Active {
+    /// A fetch: its controller until the response arrives, then the body's reader.
+    Fetch(
+        Option<web_sys::AbortController>,
+        Option<web_sys::ReadableStreamDefaultReader>,
+    ),
+    Xhr(xhr::XhrRequest),
+}
+
+impl Active {
+    fn new_fetch(controller: Option<web_sys::AbortController>) -> Active {
+        live_add(REQUESTS, true);
+        Active::Fetch(controller, None)
+    }
+
+    /// Cancels the request and its body.
+    pub(crate) fn abort(self) {
+        match &self {
+            // Cancelling the body ends the response (Chromium reports the abort signal's
+            // rejection of a body being read as unhandled, so the reader is cancelled instead).
+            Active::Fetch(_, Some(reader)) => {
+                let _ = reader.cancel();
+            }
+            Active::Fetch(Some(controller), None) => controller.abort(),
+            Active::Fetch(None, None) => {}
+            Active::Xhr(request) => request.abort(),
+        }
+    }
+}
+
+impl Drop for Active {
+    fn drop(&mut self) {
+        live_add(REQUESTS, false);
+    }
+}
+
+/// Sends the connection's next request with the source's transport.
+pub(crate) fn start(shared: &Rc<Shared>) {
+    let io = shared.state.borrow().io;
+    match io {
+        Io::Fetch => fetch::start(shared),
+        Io::Xhr => xhr::start(shared),
+    }
+}
+
+/// What every transport's request carries, computed once per request.
+struct Outgoing {
+    url: String,
+    /// Header name and value pairs, ours first, then the page's.
+    headers: alloc::vec::Vec<(&'static str, String)>,
+}
+
+/// The request URL (with the last event ID in the query when so configured) and the headers.
+fn outgoing(state: &State) -> Outgoing {
+    let request = state.conn.request();
+    let mut url = String::from(state.url.split('#').next().unwrap_or(""));
+    if let Some(query) = request.query.as_deref() {
+        if url.contains('?') {
+            url.push_str(query);
+        } else {
+            url.push('?');
+            url.push_str(query.get(1..).unwrap_or(""));
+        }
+    }
+    let mut headers = alloc::vec::Vec::new();
+    headers.push(("Accept", String::from("text/event-stream")));
+    if let Some(id) = request.last_event_id {
+        // A header value is a byte sequence; JS APIs take it as a string of code points
+        // U+0000-U+00FF, one per byte. So the ID's UTF-8 bytes go out unchanged, as a native
+        // EventSource sends them.
+        headers.push(("Last-Event-ID", id.iter().map(|&b| char::from(b)).collect()));
+    }
+    if request.x_requested_with {
+        headers.push(("X-Requested-With", String::from("XMLHttpRequest")));
+    }
+    Outgoing { url, headers }
+}

@@ -1,0 +1,234 @@
+//! Streaming `XMLHttpRequest`: for runtimes whose `fetch` cannot stream a body, and for the
+//! long-polling mode.
+//!
+//! Each progress event slices off only the part of `responseText` not read yet, so a chunk costs
+//! its own length, not the length of everything received. `responseText` itself only grows, so
+//! once it passes [`RECYCLE_AFTER`] UTF-16 units the request is replaced at the next event
+//! boundary: the new one carries the last event ID, the page sees no `error` and readyState
+//! stays OPEN. That needs the server to replay from `Last-Event-ID`; a stream without IDs can't
+//! be resumed without loss, so it is not recycled (use the fetch transport for those).
+//!
+//! The text arrives decoded by the browser, with its BOM already removed (and the charset forced
+//! to UTF-8 with `overrideMimeType`); the parser is told so.
+
+use super::super::source::{is_current, perform, Shared};
+use super::super::sys;
+use super::{outgoing, Active};
+use alloc::rc::{Rc, Weak};
+use core::cell::Cell;
+use wasm_bindgen::prelude::*;
+use web_sys::XmlHttpRequest;
+
+/// `responseText` length (UTF-16 units) past which the request is recycled: 8 Mi units, 16 MiB
+/// of JS heap at most, small next to what the page would otherwise keep forever.
+const RECYCLE_AFTER: u32 = 8 << 20;
+
+const HEADERS_RECEIVED: u16 = 2;
+const DONE: u16 = 4;
+
+/// One XHR and its event handlers.
+pub(crate) struct XhrRequest {
+    xhr: XmlHttpRequest,
+    /// UTF-16 units of `responseText` already parsed.
+    read: Cell<u32>,
+    /// The response headers were handled.
+    headers_seen: Cell<bool>,
+    _on_change: Closure<dyn FnMut()>,
+    _on_error: Closure<dyn FnMut()>,
+}
+
+impl XhrRequest {
+    pub(crate) fn abort(&self) {
+        self.detach();
+        let _ = self.xhr.abort();
+    }
+
+    /// Removes the handlers: `abort()` fires events synchronously, and the closures must not
+    /// be called once dropped.
+    fn detach(&self) {
+        self.xhr.set_onreadystatechange(None);
+        self.xhr.set_onprogress(None);
+        self.xhr.set_onerror(None);
+        self.xhr.set_ontimeout(None);
+    }
+}
+
+impl Drop for XhrRequest {
+    fn drop(&mut self) {
+        self.detach();
+    }
+}
+
+pub(super) fn start(shared: &Rc<Shared>) {
+    let mut state = shared.state.borrow_mut();
+    state.abort();
+    let generation = state.generation;
+    let Ok(xhr) = XmlHttpRequest::new() else {
+        drop(state);
+        return fail_to_send(shared);
+    };
+    let out = outgoing(&state);
+    let weak = Rc::downgrade(shared);
+    let on_change = Closure::<dyn FnMut()>::new({
+        let weak = weak.clone();
+        move || on_change(&weak, generation)
+    });
+    let on_error = Closure::<dyn FnMut()>::new(move || on_error(&weak, generation));
+    let sent = (|| -> Result<(), JsValue> {
+        xhr.open_with_async("GET", &out.url, true)?;
+        xhr.set_with_credentials(state.with_credentials);
+        for (name, value) in &out.headers {
+            xhr.set_request_header(name, value)?;
+        }
+        for (name, value) in &state.headers {
+            xhr.set_request_header(name, value)?;
+        }
+        // The event-stream format is always UTF-8, whatever charset the server names.
+        xhr.override_mime_type("text/plain; charset=utf-8")?;
+        let handler = on_change.as_ref().unchecked_ref();
+        xhr.set_onreadystatechange(Some(handler));
+        // Browsers fire `readystatechange` once for LOADING; progress events say "more text".
+        xhr.set_onprogress(Some(handler));
+        xhr.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        xhr.set_ontimeout(Some(on_error.as_ref().unchecked_ref()));
+        xhr.send()
+    })();
+    state.active = Some(Active::new_xhr(XhrRequest {
+        xhr,
+        read: Cell::new(0),
+        headers_seen: Cell::new(false),
+        _on_change: on_change,
+        _on_error: on_error,
+    }));
+    drop(state);
+    if sent.is_err() {
+        fail_to_send(shared);
+    }
+}
+
+impl Active {
+    fn new_xhr(request: XhrRequest) -> Active {
+        super::live_add(super::REQUESTS, true);
+        Active::Xhr(request)
+    }
+}
+
+/// A request that could not even be sent is a network error: reestablish.
+fn fail_to_send(shared: &Rc<Shared>) {
+    let step = {
+        let mut state = shared.state.borrow_mut();
+        state.active = None;
+        state.conn.on_network_error(sys::now())
+    };
+    perform(shared, step);
+}
+
+fn on_error(weak: &Weak<Shared>, generation: u32) {
+    let Some(shared) = weak.upgrade() else { return };
+    if is_current(&shared, generation) {
+        fail_to_send(&shared);
+    }
+}
+
+fn on_change(weak: &Weak<Shared>, generation: u32) {
+    let Some(shared) = weak.upgrade() else { return };
+    if !is_current(&shared, generation) {
+        return;
+    }
+    let Some(xhr) = current_xhr(&shared) else {
+        return;
+    };
+    let ready_state = xhr.ready_state();
+    if ready_state < HEADERS_RECEIVED {
+        return;
+    }
+    if ready_state == DONE && xhr.status().unwrap_or(0) == 0 {
+        // Status 0 at DONE: a network error (refused, CORS, dropped before headers).
+        return fail_to_send(&shared);
+    }
+    if !headers_seen(&shared) {
+        let status = xhr.status().unwrap_or(0);
+        let content_type = xhr.get_response_header("Content-Type").ok().flatten();
+        let step = {
+            let mut state = shared.state.borrow_mut();
+            state.final_url = xhr.response_url();
+            if let Some(Active::Xhr(request)) = &state.active {
+                request.headers_seen.set(true);
+            }
+            let step = state
+                .conn
+                .on_response(status, content_type.as_deref(), sys::now());
+            state.conn.input_is_decoded();
+            step
+        };
+        perform(&shared, step);
+        if !is_current(&shared, generation) {
+            return;
+        }
+    }
+    read_new_text(&shared, &xhr);
+    if !is_current(&shared, generation) {
+        return;
+    }
+    if ready_state == DONE {
+        let step = {
+            let mut state = shared.state.borrow_mut();
+            state.active = None;
+            state.conn.on_end(sys::now())
+        };
+        perform(&shared, step);
+    } else {
+        maybe_recycle(&shared);
+    }
+}
+
+fn current_xhr(shared: &Shared) -> Option<XmlHttpRequest> {
+    match &shared.state.borrow().active {
+        Some(Active::Xhr(request)) => Some(request.xhr.clone()),
+        _ => None,
+    }
+}
+
+fn headers_seen(shared: &Shared) -> bool {
+    match &shared.state.borrow().active {
+        Some(Active::Xhr(request)) => request.headers_seen.get(),
+        _ => true,
+    }
+}
+
+/// Parses the part of `responseText` that arrived since the last call.
+fn read_new_text(shared: &Rc<Shared>, xhr: &XmlHttpRequest) {
+    let text = sys::response_text_js(xhr);
+    let length = text.length();
+    let step = {
+        let mut state = shared.state.borrow_mut();
+        let read = match &state.active {
+            Some(Active::Xhr(request)) => request.read.replace(length),
+            _ => return,
+        };
+        if length <= read {
+            return;
+        }
+        // Only whole code points: the browser's decoder never ends the text inside a pair.
+        let fresh: alloc::string::String = text.slice(read, length).into();
+        state.conn.on_chunk(fresh.as_bytes(), sys::now())
+    };
+    perform(shared, step);
+}
+
+/// Replaces a request whose `responseText` grew past the bound, between two events.
+fn maybe_recycle(shared: &Rc<Shared>) {
+    let step = {
+        let mut state = shared.state.borrow_mut();
+        let read = match &state.active {
+            Some(Active::Xhr(request)) => request.read.get(),
+            _ => return,
+        };
+        let conn = &mut state.conn;
+        if read < RECYCLE_AFTER || !conn.is_between_events() || conn.last_event_id().is_empty() {
+            return;
+        }
+        conn.on_recycle(sys::now())
+    };
+    perform(shared, step);
+}
