@@ -48,8 +48,32 @@ step "clippy native" cargo clippy --workspace --all-targets --quiet -- -D warnin
 step "clippy wasm" cargo clippy --target wasm32-unknown-unknown -p eventsource-wasm --all-targets --quiet -- -D warnings
 step "clippy wasm bare" cargo clippy --target wasm32-unknown-unknown -p eventsource-wasm --lib --release --features bare --quiet -- -D warnings
 step "native tests" cargo test --workspace
-step "wasm tests (Chromium, Firefox)" wasm-pack test --headless --chrome --firefox --mode no-install
+step "server build" cargo build --release --quiet -p eventsource-wasm-server
+
+# The wasm tests of the transports talk to the reference server, on another origin than the
+# test runner's page. It runs for the duration of that step only.
+with_server() {
+  local out="$log_dir/wasm-test-server.out"
+  target/release/sse-server --port 0 --second-port 0 >"$out" 2>"$log_dir/wasm-test-server.err" &
+  local pid=$!
+  local url=""
+  for _ in $(seq 100); do
+    url=$(sed -n 's/^READY \([^ ]*\) .*/\1/p' "$out")
+    [ -n "$url" ] && break
+    sleep 0.1
+  done
+  [ -n "$url" ] || { echo "the reference server did not start" >&2; kill "$pid"; return 1; }
+  SSE_SERVER="$url" "$@"
+  local rc=$?
+  kill "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+  return $rc
+}
+step "wasm tests (Chromium, Firefox)" with_server wasm-pack test --headless --chrome --firefox --mode no-install
 step "build" bash scripts/build.sh
+# Browser end-to-end tests: the demo, the packed tarball, the conformance suite (Chromium and
+# Firefox, native EventSource removed). One file at a time: two cores, one browser at a time.
+step "e2e tests (Chromium, Firefox)" node --test --test-concurrency=1 tests/e2e/
 
 printf '\n%s passed, %s failed\n' "$passed" "$failed"
 [ "$failed" -eq 0 ]

@@ -15,4 +15,4 @@ pub mod parser;
 #[cfg(target_arch = "wasm32")]
 mod wasm;
 #[cfg(target_arch = "wasm32")]
-pub use wasm::{Source, StreamParser};
+pub use wasm::{Host, Source, StreamParser};

@@ -6,7 +6,7 @@ mod stream_parser;
 mod sys;
 mod transport;
 
-pub use source::Source;
+pub use source::{Host, Source};
 pub use stream_parser::StreamParser;
 
 #[cfg(feature = "bare")]

@@ -1,0 +1,77 @@
+// The packed npm tarball, installed into an empty folder, works in a real browser with the
+// native EventSource removed: (a) `import` from a browser ES module (import map), (b) through a
+// bundler (Vite), (c) one classic <script> tag followed at once by `new EventSource(url)`.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { ROOT, startServer, launchChromium, removeNativeEventSource, collectPageErrors } from './harness.mjs';
+
+const WORK = path.join(ROOT, 'target', 'pack');
+const APP = path.join(WORK, 'app');
+let server;
+let browser;
+
+// What every page does once it has an EventSource class: read 3 events from the counter.
+const USE = `
+  window.result = new Promise((resolve, reject) => {
+    const es = new EventSource('/t/counter?count=3&end=1');
+    const seen = [];
+    es.onmessage = (e) => {
+      seen.push(e.data + '#' + e.lastEventId);
+      if (seen.length === 3) { es.close(); resolve({ seen, isNative: es instanceof EventSourceOrig }); }
+    };
+    es.onerror = (e) => { if (es.readyState === 2) reject(new Error('failed: ' + (e.message || ''))); };
+  });`;
+
+before(async () => {
+  rmSync(WORK, { recursive: true, force: true });
+  mkdirSync(APP, { recursive: true });
+  // `npm pack` runs the build (prepack) and writes the tarball.
+  const out = execFileSync('npm', ['pack', '--silent', '--pack-destination', WORK], { cwd: ROOT, encoding: 'utf8' });
+  const tarball = path.join(WORK, out.trim().split('\n').pop());
+  writeFileSync(path.join(APP, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--silent', tarball], { cwd: APP });
+  const files = readdirSync(path.join(APP, 'node_modules', 'eventsource-wasm', 'dist')).sort();
+  assert.deepEqual(files, ['eventsource.js', 'eventsource_wasm_bg.wasm', 'global.d.ts', 'global.js', 'index.d.ts', 'index.js']);
+
+  const guard = `<script>window.EventSourceOrig = class {}; delete window.EventSource;</script>`;
+  // (a) A browser ES module, the bare specifier mapped to the installed package.
+  writeFileSync(path.join(APP, 'esm.html'), `<!doctype html>${guard}
+    <script type="importmap">{"imports":{"eventsource-wasm":"./node_modules/eventsource-wasm/dist/index.js"}}</script>
+    <script type="module">import { EventSource } from 'eventsource-wasm'; ${USE}</script>`);
+  // (c) The classic script, used synchronously right after the tag.
+  writeFileSync(path.join(APP, 'script.html'), `<!doctype html>${guard}
+    <script src="node_modules/eventsource-wasm/dist/eventsource.js"></script>
+    <script>if (EventSource !== EventSourceWasm) throw new Error('global not installed'); ${USE}</script>`);
+  // (b) Vite bundles an app that imports the package; the .wasm is emitted as an asset.
+  mkdirSync(path.join(APP, 'vite'), { recursive: true });
+  writeFileSync(path.join(APP, 'vite', 'index.html'), `<!doctype html>${guard}<script type="module" src="./main.js"></script>`);
+  writeFileSync(path.join(APP, 'vite', 'main.js'), `import { EventSource } from 'eventsource-wasm'; ${USE}`);
+  execFileSync(path.join(ROOT, 'node_modules', '.bin', 'vite'),
+    ['build', 'vite', '--outDir', '../bundle', '--emptyOutDir', '--base', './', '--logLevel', 'warn'], { cwd: APP });
+
+  server = await startServer({ args: ['--static', `/=${APP}`] });
+  browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function check(url) {
+  const page = await browser.newPage();
+  const errors = collectPageErrors(page);
+  await removeNativeEventSource(page);
+  await page.goto(url);
+  const result = await page.evaluate(() => window.result);
+  await page.close();
+  assert.deepEqual(errors, []);
+  assert.deepEqual(result, { seen: ['1#1', '2#2', '3#3'], isNative: false });
+}
+
+test('import from a browser ES module', () => check(`${server.origin}/esm.html`));
+test('classic script tag, used synchronously', () => check(`${server.origin}/script.html`));
+test('bundled by Vite', () => check(`${server.origin}/bundle/index.html`));

@@ -1,0 +1,27 @@
+// A recording Host for the engine's Source (see src/wasm/source.rs), for tests/transports.rs.
+export function makeHost(wanted) {
+  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+  const host = {
+    log: [],
+    count: 0,
+    source: null,
+    open(url) { host.log.push('open ' + url); },
+    events(view) {
+      const fields = decoder.decode(view).split('\r');
+      // Three fields per event, then the empty string after the last CR.
+      for (let i = 0; i + 3 < fields.length; i += 3) {
+        host.log.push(`event ${fields[i] || 'message'} ${fields[i + 1]} ${fields[i + 2]}`);
+        host.count += 1;
+      }
+      if (host.count >= wanted) host.finish();
+    },
+    error(state, message) {
+      host.log.push(`error ${state}${message ? ' ' + message : ''}`);
+      if (state === 2) host.finish();
+    },
+  };
+  host.done = new Promise((resolve) => {
+    host.finish = () => { host.source?.close(); resolve(host.log); };
+  });
+  return host;
+}
