@@ -18,6 +18,7 @@ use tokio::sync::watch;
 
 use crate::body::{Body, Sink};
 use crate::http_util::{self, Query};
+use crate::journal::Journal;
 use crate::json;
 use crate::App;
 
@@ -36,6 +37,8 @@ pub struct Event {
 struct State {
     history: VecDeque<Event>,
     next_id: u64,
+    /// `--state-file`: every batch is appended here before clients see it.
+    journal: Option<Journal>,
 }
 
 pub struct Hub {
@@ -52,12 +55,42 @@ impl Hub {
     /// `first_id` seeds the counter; the caller uses the wall clock in ms so ids keep
     /// growing across a restart (the server emits well under one event per ms).
     pub fn new(first_id: u64, announce_connections: bool) -> Self {
+        Self::build(first_id, announce_connections, None, VecDeque::new())
+    }
+
+    /// A hub whose history is persisted in `journal` and starts as `restored` (consecutive
+    /// ids, oldest first, as [`Journal::open`] returns them). Ids continue after the newest
+    /// restored one; with nothing restored they start at `first_id`.
+    pub fn with_journal(
+        first_id: u64,
+        announce_connections: bool,
+        journal: Journal,
+        restored: VecDeque<Event>,
+    ) -> Self {
+        Self::build(first_id, announce_connections, Some(journal), restored)
+    }
+
+    fn build(
+        first_id: u64,
+        announce_connections: bool,
+        journal: Option<Journal>,
+        mut history: VecDeque<Event>,
+    ) -> Self {
+        while history.len() > HISTORY {
+            history.pop_front();
+        }
+        let next_id = match history.back() {
+            Some(last) => last.id + 1,
+            None => first_id.max(1),
+        };
+        history.reserve(HISTORY.saturating_sub(history.len()));
         Hub {
             state: Mutex::new(State {
-                history: VecDeque::with_capacity(HISTORY),
-                next_id: first_id.max(1),
+                history,
+                next_id,
+                journal,
             }),
-            newest: watch::channel(first_id.max(1) - 1).0,
+            newest: watch::channel(next_id - 1).0,
             clients: AtomicUsize::new(0),
             membership: Mutex::new(()),
             announce_connections,
@@ -73,15 +106,28 @@ impl Hub {
     /// Returns the newest id.
     pub fn publish(&self, events: &[(&str, String)]) -> u64 {
         let newest = {
-            let mut st = self.lock();
+            let mut guard = self.lock();
+            let st = &mut *guard;
+            let mut frames = Vec::new();
             for (kind, data) in events {
                 let id = st.next_id;
                 st.next_id += 1;
                 let frame = render(id, kind, data);
+                if st.journal.is_some() {
+                    frames.push(frame.clone());
+                }
                 if st.history.len() >= HISTORY {
                     st.history.pop_front();
                 }
                 st.history.push_back(Event { id, frame });
+            }
+            if let Some(j) = st.journal.as_mut() {
+                // Under the lock: the journal's order is the id order, and a batch is on
+                // disk before the watch below lets any client send it.
+                j.append(&frames);
+                if j.wants_compaction() {
+                    j.compact(st.history.iter());
+                }
             }
             st.next_id - 1
         };
@@ -183,11 +229,12 @@ pub fn serve(app: &Arc<App>, hub: &Arc<Hub>, h: &HeaderMap, q: &Query) -> Respon
     let mut last = resume.unwrap_or(fresh_start);
     let hub = hub.clone();
     let keepalive = app.config.keepalive;
+    let retry = Bytes::from(format!("retry: {}\n\n", app.config.retry.as_millis()));
     tokio::spawn(async move {
         let _client = client;
         let mut newest = hub.subscribe();
         let mut shutdown = sink.shutdown();
-        if !sink.send(Bytes::from_static(b"retry: 2000\n\n")).await {
+        if !sink.send(retry).await {
             return;
         }
         loop {

@@ -8,6 +8,7 @@ use crate::static_files::{default_mounts, Mount};
 pub const USAGE: &str = "\
 usage: sse-server [--port N] [--second-port N] [--static PREFIX=DIR]... [--corpus-dir DIR]
                   [--stats-interval-ms N] [--ticker-interval-ms N] [--keepalive-ms N] [--poll-wait-ms N]
+                  [--retry-ms N] [--state-file PATH]
 
   --port N                main listener on 127.0.0.1 (default 8080; 0 = any free port)
   --second-port N         second listener, same routes, another origin for CORS (default 0)
@@ -17,6 +18,9 @@ usage: sse-server [--port N] [--second-port N] [--static PREFIX=DIR]... [--corpu
   --ticker-interval-ms N  /ticker tick period (default 250)
   --keepalive-ms N        idle time before a `: keep-alive` comment on /stats and /ticker (default 15000)
   --poll-wait-ms N        how long a polling request waits for an event (default 15000)
+  --retry-ms N            the `retry:` field sent first on /stats and /ticker (default 2000)
+  --state-file PATH       persist the /stats history in PATH (an append-only journal) so ids
+                          continue across a restart, even after SIGKILL (default: none)
 
 Prints `READY http://127.0.0.1:<port> http://127.0.0.1:<second-port>` on stdout once listening.";
 
@@ -31,6 +35,10 @@ pub struct Config {
     pub ticker_interval: Duration,
     pub keepalive: Duration,
     pub poll_wait: Duration,
+    /// The reconnection time announced first on `/stats` and `/ticker`.
+    pub retry: Duration,
+    /// `--state-file`: where the `/stats` history is journaled; `None` keeps it in memory only.
+    pub state_file: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -44,6 +52,8 @@ impl Default for Config {
             ticker_interval: Duration::from_millis(250),
             keepalive: Duration::from_secs(15),
             poll_wait: Duration::from_secs(15),
+            retry: Duration::from_millis(2000),
+            state_file: None,
         }
     }
 }
@@ -94,6 +104,14 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, String>
             "--ticker-interval-ms" => cfg.ticker_interval = ms(&flag, &value()?)?,
             "--keepalive-ms" => cfg.keepalive = ms(&flag, &value()?)?,
             "--poll-wait-ms" => cfg.poll_wait = ms(&flag, &value()?)?,
+            "--retry-ms" => cfg.retry = Duration::from_millis(num(&flag, &value()?)?),
+            "--state-file" => {
+                let v = value()?;
+                if v.is_empty() {
+                    return Err("--state-file needs a path".to_owned());
+                }
+                cfg.state_file = Some(PathBuf::from(v));
+            }
             _ => return Err(format!("unknown argument {arg:?}")),
         }
     }
@@ -135,6 +153,13 @@ mod tests {
         assert_eq!((c.port, c.second_port), (0, 9));
         assert_eq!(c.mounts, vec![Mount::new("/a", "b"), Mount::new("/", "c")]);
         assert_eq!(c.stats_interval, Duration::from_millis(20));
+        assert_eq!((c.retry, c.state_file), (Duration::from_millis(2000), None));
+        let Ok(Command::Run(c)) = parse(args("--retry-ms 250 --state-file=/tmp/x.journal")) else {
+            panic!("parse failed")
+        };
+        assert_eq!(c.retry, Duration::from_millis(250));
+        assert_eq!(c.state_file, Some(PathBuf::from("/tmp/x.journal")));
+        assert!(parse(args("--state-file=")).is_err());
         assert!(parse(args("--bogus")).is_err());
         assert!(parse(args("--port")).is_err());
         assert!(matches!(parse(args("--help")), Ok(Command::Help)));

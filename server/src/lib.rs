@@ -10,6 +10,7 @@ pub mod broadcast;
 pub mod cli;
 pub mod cors;
 pub mod http_util;
+pub mod journal;
 pub mod json;
 pub mod reqlog;
 mod router;
@@ -98,9 +99,19 @@ pub async fn start(config: Config) -> io::Result<Running> {
     let second = TcpListener::bind((Ipv4Addr::LOCALHOST, config.second_port)).await?;
     let (shutdown_tx, shutdown) = watch::channel(false);
     let first_id = unix_ms();
+    // With a state file, /stats continues its ids and history from the journal.
+    let stats = match &config.state_file {
+        Some(path) => {
+            let (journal, restored) = journal::Journal::open(path).map_err(|e| {
+                io::Error::new(e.kind(), format!("state file {}: {e}", path.display()))
+            })?;
+            Hub::with_journal(first_id, true, journal, restored)
+        }
+        None => Hub::new(first_id, true),
+    };
     let app = Arc::new(App {
         config,
-        stats: Arc::new(Hub::new(first_id, true)),
+        stats: Arc::new(stats),
         ticker: Arc::new(Hub::new(first_id, false)),
         log: RequestLog::default(),
         requests: AtomicU64::new(0),

@@ -52,7 +52,7 @@ async fn run(config: sse_server::Config) -> ExitCode {
     let running = match sse_server::start(config).await {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("sse-server: cannot listen: {e}");
+            eprintln!("sse-server: cannot start: {e}");
             return ExitCode::FAILURE;
         }
     };
