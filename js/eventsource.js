@@ -167,9 +167,10 @@ export class EventSource extends EventTargetBase {
       events: (batch) => readBatch(batch, this.#ids, this.#deliver),
       error: (state, message) => this.#error(state, message),
     };
+    const flags = (this.#withCredentials ? 1 : 0) | (o.io.xhr ? 2 : 0) | (o.io.polling ? 4 : 0);
     this.#source = new Source(
-      host, this.#url, this.#withCredentials, o.io.xhr, o.io.polling, o.headers,
-      o.lastEventIdQueryParameter, o.heartbeatTimeout, o.maxEventSize, o.backoffMax, o.backoffFactor,
+      host, this.#url, flags, o.headers.join('\n'), o.lastEventIdQueryParameter ?? '',
+      o.heartbeatTimeout ?? 0, o.maxEventSize ?? 0, o.backoffMax ?? 0, o.backoffFactor ?? 0,
     );
     this.#source.start();
   }

@@ -28,18 +28,17 @@ async fn run(
 ) -> Vec<String> {
     let url = format!("{}{path}", SERVER.unwrap());
     let host = make_host(wanted);
+    let flags = if xhr { 2 } else { 0 } | if polling { 4 } else { 0 };
     let source = Source::new(
         host.clone().unchecked_into::<Host>(),
         url,
-        false,
-        xhr,
-        polling,
-        js_sys::Array::new(),
-        query_param.map(String::from),
-        None,
-        None,
-        None,
-        None,
+        flags,
+        "",
+        query_param.unwrap_or("").into(),
+        0.0,
+        0.0,
+        0.0,
+        0.0,
     );
     source.start();
     // The host closes the source when done; keep it alive until then.

@@ -68,11 +68,14 @@ pub(crate) enum Io {
     Xhr,
 }
 
-/// What a source shares between its owner, its transport task and its timer.
+/// What a source shares between its owner, its transport callbacks and its timer.
 pub(crate) struct Shared {
     pub(crate) state: RefCell<State>,
     host: Host,
 }
+
+/// The one callback through which every promise of a source reports (see `fetch.rs`).
+type Settle = Closure<dyn FnMut(u32, u32, bool, JsValue)>;
 
 pub(crate) struct State {
     pub(crate) conn: Connection,
@@ -91,6 +94,11 @@ pub(crate) struct State {
     pub(crate) scratch: Vec<u8>,
     timer: Option<(JsValue, u64)>,
     timer_fn: Option<Closure<dyn FnMut()>>,
+    settle_fn: Option<Settle>,
+    /// Promises whose reaction will call `settle_fn`, and the strong reference that keeps the
+    /// source (and so the callback) alive until the last of them settles.
+    pending: u32,
+    hold: Option<Rc<Shared>>,
 }
 
 impl State {
@@ -128,39 +136,38 @@ pub struct Source {
 #[wasm_bindgen]
 impl Source {
     /// A source for the absolute URL `url`; nothing is sent before [`Source::start`].
-    /// `headers` is a flat array `[name, value, ...]`; absent numbers mean "not set".
+    /// `flags`: 1 withCredentials, 2 XHR (else fetch), 4 polling. `headers`: name LF value LF
+    /// ... (header names and values can't contain LF). Empty strings and zeros mean "not set".
     #[wasm_bindgen(constructor)]
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         host: Host,
         url: String,
-        with_credentials: bool,
-        xhr: bool,
-        polling: bool,
-        headers: js_sys::Array,
-        last_event_id_query_parameter: Option<String>,
-        heartbeat_timeout: Option<f64>,
-        max_event_size: Option<f64>,
-        backoff_max: Option<f64>,
-        backoff_factor: Option<f64>,
+        flags: u32,
+        headers: &str,
+        last_event_id_query_parameter: String,
+        heartbeat_timeout: f64,
+        max_event_size: f64,
+        backoff_max: f64,
+        backoff_factor: f64,
     ) -> Source {
+        let set = |n: f64| (n > 0.0).then_some(n);
         let config = Config {
-            polling,
-            heartbeat_timeout: heartbeat_timeout.map(|ms| ms as u64),
-            max_event_size: max_event_size
+            polling: flags & 4 != 0,
+            heartbeat_timeout: set(heartbeat_timeout).map(|ms| ms as u64),
+            max_event_size: set(max_event_size)
                 .map_or(crate::parser::DEFAULT_MAX_EVENT_SIZE, |n| n as usize),
-            backoff: backoff_max.map(|max| Backoff {
+            backoff: set(backoff_max).map(|max| Backoff {
                 max: max as u64,
-                factor: backoff_factor.unwrap_or(2.0),
+                factor: set(backoff_factor).unwrap_or(2.0),
             }),
-            last_event_id_query_parameter,
+            last_event_id_query_parameter: (!last_event_id_query_parameter.is_empty())
+                .then_some(last_event_id_query_parameter),
         };
         let mut pairs = Vec::new();
-        let mut items = headers.iter();
+        let mut items = headers.split('\n');
         while let (Some(name), Some(value)) = (items.next(), items.next()) {
-            if let (Some(name), Some(value)) = (name.as_string(), value.as_string()) {
-                pairs.push((name, value));
-            }
+            pairs.push((String::from(name), String::from(value)));
         }
         live_add(SOURCES, true);
         Source {
@@ -168,8 +175,8 @@ impl Source {
                 state: RefCell::new(State {
                     conn: Connection::new(config),
                     url,
-                    with_credentials,
-                    io: if xhr { Io::Xhr } else { Io::Fetch },
+                    with_credentials: flags & 1 != 0,
+                    io: if flags & 2 != 0 { Io::Xhr } else { Io::Fetch },
                     headers: pairs,
                     final_url: String::new(),
                     active: None,
@@ -177,6 +184,9 @@ impl Source {
                     scratch: Vec::new(),
                     timer: None,
                     timer_fn: None,
+                    settle_fn: None,
+                    pending: 0,
+                    hold: None,
                 }),
                 host,
             }),
@@ -185,13 +195,19 @@ impl Source {
 
     /// Sends the first request.
     pub fn start(&self) {
-        let step = self.shared.state.borrow_mut().conn.start(sys::now());
+        let Ok(mut state) = self.shared.state.try_borrow_mut() else {
+            return;
+        };
+        let step = state.conn.start(sys::now());
+        drop(state);
         perform(&self.shared, step);
     }
 
     /// `close()`: abort, no event, no reconnection. Safe to call from inside a handler.
     pub fn close(&self) {
-        let mut state = self.shared.state.borrow_mut();
+        let Ok(mut state) = self.shared.state.try_borrow_mut() else {
+            return;
+        };
         let step = state.conn.close();
         if step.abort {
             state.abort();
@@ -203,25 +219,34 @@ impl Source {
 }
 
 /// Carries out a [`Step`] in the order the connection defines, then re-arms the timer.
+/// (`try_borrow`: the state is never borrowed when a step is performed, see the module docs;
+/// the checked form keeps the borrow-panic machinery out of the wasm build.)
 pub(crate) fn perform(shared: &Rc<Shared>, step: Step) {
     if step.open {
-        let url = shared.state.borrow().final_url.clone();
+        let Ok(url) = shared.state.try_borrow().map(|s| s.final_url.clone()) else {
+            return;
+        };
         shared.host.open(&url);
     }
     if step.events {
-        let view = {
-            let state = shared.state.borrow();
-            // SAFETY: the view aliases the batch in wasm memory. The host decodes it before
-            // anything else runs (js/batch.js), so no allocation can move memory under it.
-            unsafe { js_sys::Uint8Array::view(state.conn.batch().bytes()) }
+        let Ok(state) = shared.state.try_borrow() else {
+            return;
         };
+        // SAFETY: the view aliases the batch in wasm memory. The host decodes it before
+        // anything else runs (js/batch.js), so no allocation can move memory under it.
+        let view = unsafe { js_sys::Uint8Array::view(state.conn.batch().bytes()) };
+        drop(state);
         shared.host.events(&view);
     }
     if step.abort {
-        shared.state.borrow_mut().abort();
+        if let Ok(mut state) = shared.state.try_borrow_mut() {
+            state.abort();
+        }
     }
     if step.error {
-        let ready_state = shared.state.borrow().conn.ready_state();
+        let Ok(ready_state) = shared.state.try_borrow().map(|s| s.conn.ready_state()) else {
+            return;
+        };
         let message = step.failure.map_or("", |f| f.message());
         shared.host.error(ready_state as u8, message);
     }
@@ -231,11 +256,50 @@ pub(crate) fn perform(shared: &Rc<Shared>, step: Step) {
     arm_timer(shared);
 }
 
+impl Shared {
+    /// Reports the settlement of `promise` to the transport, keeping the source alive until then.
+    pub(crate) fn wait(shared: &Rc<Shared>, promise: &js_sys::Promise, generation: u32, kind: u32) {
+        let Ok(mut state) = shared.state.try_borrow_mut() else {
+            return;
+        };
+        if state.settle_fn.is_none() {
+            let weak = Rc::downgrade(shared);
+            state.settle_fn = Some(Closure::new(
+                move |generation: u32, kind: u32, ok: bool, value: JsValue| {
+                    let Some(shared) = weak.upgrade() else { return };
+                    let release = match shared.state.try_borrow_mut() {
+                        Ok(mut state) => {
+                            state.pending = state.pending.saturating_sub(1);
+                            if state.pending == 0 {
+                                state.hold.take()
+                            } else {
+                                None
+                            }
+                        }
+                        Err(_) => None,
+                    };
+                    transport::settled(&shared, generation, kind, ok, value);
+                    drop(release);
+                },
+            ));
+        }
+        state.pending += 1;
+        if state.hold.is_none() {
+            state.hold = Some(shared.clone());
+        }
+        if let Some(callback) = &state.settle_fn {
+            sys::settle(promise, callback.as_ref().unchecked_ref(), generation, kind);
+        }
+    }
+}
+
 /// Makes sure a timer fires by the connection's next deadline. A later deadline than the armed
 /// one needs nothing: the early firing finds nothing due and re-arms. So a heartbeat that moves
 /// forward with every chunk costs no timer calls per chunk.
 fn arm_timer(shared: &Rc<Shared>) {
-    let mut state = shared.state.borrow_mut();
+    let Ok(mut state) = shared.state.try_borrow_mut() else {
+        return;
+    };
     let Some(deadline) = state.conn.next_timeout() else {
         state.disarm();
         return;
@@ -265,7 +329,9 @@ fn arm_timer(shared: &Rc<Shared>) {
 
 fn on_timer(shared: &Rc<Shared>) {
     let step = {
-        let mut state = shared.state.borrow_mut();
+        let Ok(mut state) = shared.state.try_borrow_mut() else {
+            return;
+        };
         if state.timer.take().is_some() {
             live_add(TIMERS, false);
         }
@@ -276,6 +342,7 @@ fn on_timer(shared: &Rc<Shared>) {
 
 /// Whether a transport callback of request `generation` is still the current one.
 pub(crate) fn is_current(shared: &Shared, generation: u32) -> bool {
-    let state = shared.state.borrow();
-    state.generation == generation && state.conn.ready_state() != ReadyState::Closed
+    shared.state.try_borrow().is_ok_and(|state| {
+        state.generation == generation && state.conn.ready_state() != ReadyState::Closed
+    })
 }

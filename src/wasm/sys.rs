@@ -3,6 +3,19 @@
 
 use wasm_bindgen::prelude::*;
 
+#[wasm_bindgen(inline_js = "export function settle(p, f, g, k) { \
+    p.then((v) => f(g, k, true, v), (e) => f(g, k, false, e)); }")]
+extern "C" {
+    /// Calls `callback(generation, kind, fulfilled, value)` once `promise` settles: one reaction
+    /// for both outcomes, so no futures runtime is needed.
+    pub fn settle(
+        promise: &js_sys::Promise,
+        callback: &js_sys::Function,
+        generation: u32,
+        kind: u32,
+    );
+}
+
 #[wasm_bindgen]
 extern "C" {
     /// The global `fetch` (window, worker or Node). Throws only for a malformed request.

@@ -1,20 +1,31 @@
-//! Streaming `fetch`: the body's `ReadableStream` read chunk by chunk; `close()` aborts it with
-//! an `AbortController`. The default wherever response bodies are streams.
+//! Streaming `fetch`: the body's `ReadableStream` read chunk by chunk. Before the response,
+//! `close()` aborts the request with an `AbortController`; after it, the body's reader is
+//! cancelled (Chromium reports the signal's rejection of a body being read as unhandled).
+//!
+//! No futures runtime: each promise gets one reaction through `settle` (a two-line JS helper)
+//! that calls the source's single callback with the request's generation, so a settlement of an
+//! aborted request is recognised and ignored. While a promise is pending the source keeps itself
+//! alive (see `Shared::hold`), so the callback is never called after being dropped.
 
 use super::super::source::{is_current, perform, Shared};
 use super::super::sys;
 use super::{outgoing, Active};
 use alloc::rc::Rc;
-use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{
     Headers, ReadableStreamDefaultReader, ReadableStreamReadResult, Request, RequestCache,
     RequestCredentials, RequestInit, RequestMode, Response,
 };
 
+/// What a settled promise was.
+pub(crate) const RESPONSE: u32 = 0;
+pub(crate) const READ: u32 = 1;
+
 pub(super) fn start(shared: &Rc<Shared>) {
     let (request, generation) = {
-        let mut state = shared.state.borrow_mut();
+        let Ok(mut state) = shared.state.try_borrow_mut() else {
+            return;
+        };
         state.abort();
         let generation = state.generation;
         let out = outgoing(&state);
@@ -28,15 +39,13 @@ pub(super) fn start(shared: &Rc<Shared>) {
             RequestCredentials::SameOrigin
         });
         init.set_cache(RequestCache::NoStore);
-        let headers = Headers::new().ok();
-        if let Some(headers) = &headers {
-            for (name, value) in &out.headers {
+        if let Ok(headers) = Headers::new() {
+            let ours = out.headers.iter().map(|(n, v)| (*n, v.as_str()));
+            let page = state.headers.iter().map(|(n, v)| (n.as_str(), v.as_str()));
+            for (name, value) in ours.chain(page) {
                 let _ = headers.set(name, value);
             }
-            for (name, value) in &state.headers {
-                let _ = headers.set(name, value);
-            }
-            init.set_headers(headers);
+            init.set_headers(&headers);
         }
         let controller = web_sys::AbortController::new().ok();
         if let Some(controller) = &controller {
@@ -50,77 +59,97 @@ pub(super) fn start(shared: &Rc<Shared>) {
         state.active = Some(Active::new_fetch(controller));
         (request, generation)
     };
-    wasm_bindgen_futures::spawn_local(run(shared.clone(), generation, request.ok()));
+    match request {
+        Ok(request) => Shared::wait(shared, &sys::fetch(&request), generation, RESPONSE),
+        Err(_) => network_error(shared),
+    }
 }
 
-async fn run(shared: Rc<Shared>, generation: u32, request: Option<Request>) {
-    let response = match request {
-        Some(request) => JsFuture::from(sys::fetch(&request)).await,
-        None => Err(wasm_bindgen::JsValue::UNDEFINED),
-    };
-    if !is_current(&shared, generation) {
+/// A promise of this source settled: `kind` says which, `ok` whether it was fulfilled.
+pub(crate) fn settled(shared: &Rc<Shared>, generation: u32, kind: u32, ok: bool, value: JsValue) {
+    if !is_current(shared, generation) {
         return;
     }
-    let Ok(response) = response else {
-        return network_error(&shared);
-    };
-    let response: Response = response.unchecked_into();
+    if !ok {
+        return network_error(shared);
+    }
+    if kind == RESPONSE {
+        on_response(shared, generation, value.unchecked_into());
+    } else {
+        on_read(shared, generation, value.unchecked_into());
+    }
+}
+
+fn on_response(shared: &Rc<Shared>, generation: u32, response: Response) {
     let content_type = response.headers().get("content-type").ok().flatten();
     let step = {
-        let mut state = shared.state.borrow_mut();
+        let Ok(mut state) = shared.state.try_borrow_mut() else {
+            return;
+        };
         state.final_url = response.url();
         state
             .conn
             .on_response(response.status(), content_type.as_deref(), sys::now())
     };
-    perform(&shared, step);
-    if !is_current(&shared, generation) {
+    perform(shared, step);
+    if !is_current(shared, generation) {
         return;
     }
     let Some(body) = response.body() else {
-        return network_error(&shared);
+        return network_error(shared);
     };
     let reader: ReadableStreamDefaultReader = body.get_reader().unchecked_into();
-    if let Some(Active::Fetch(_, slot)) = &mut shared.state.borrow_mut().active {
-        *slot = Some(reader.clone());
+    if let Ok(mut state) = shared.state.try_borrow_mut() {
+        if let Some(Active::Fetch(_, slot)) = &mut state.active {
+            *slot = Some(reader.clone());
+        }
     }
-    loop {
-        let result = JsFuture::from(reader.read()).await;
-        // An aborted request (close(), a heartbeat timeout) rejects the read: nothing to do.
-        if !is_current(&shared, generation) {
+    Shared::wait(shared, &reader.read(), generation, READ);
+}
+
+fn on_read(shared: &Rc<Shared>, generation: u32, result: ReadableStreamReadResult) {
+    let step = {
+        let Ok(mut guard) = shared.state.try_borrow_mut() else {
             return;
-        }
-        let Ok(result) = result else {
-            return network_error(&shared);
         };
-        let result: ReadableStreamReadResult = result.unchecked_into();
+        let state = &mut *guard;
         if result.get_done().unwrap_or(true) {
-            let step = {
-                let mut state = shared.state.borrow_mut();
-                state.active = None;
-                state.conn.on_end(sys::now())
-            };
-            return perform(&shared, step);
-        }
-        let chunk: js_sys::Uint8Array = result.get_value().unchecked_into();
-        let step = {
-            let mut guard = shared.state.borrow_mut();
-            let state = &mut *guard;
+            state.active = None;
+            state.conn.on_end(sys::now())
+        } else {
+            let chunk: js_sys::Uint8Array = result.get_value().unchecked_into();
             let len = chunk.length() as usize;
             if state.scratch.len() < len {
                 state.scratch.resize(len, 0);
             }
-            let bytes = &mut state.scratch[..len];
+            let Some(bytes) = state.scratch.get_mut(..len) else {
+                return;
+            };
             chunk.copy_to(bytes);
             state.conn.on_chunk(bytes, sys::now())
-        };
-        perform(&shared, step);
+        }
+    };
+    perform(shared, step);
+    // Read on while this request is still the one that streams.
+    let reader = match shared.state.try_borrow() {
+        Ok(state) if state.generation == generation => match &state.active {
+            Some(Active::Fetch(_, Some(reader))) => Some(reader.clone()),
+            _ => None,
+        },
+        _ => None,
+    };
+    if let Some(reader) = reader {
+        if is_current(shared, generation) {
+            Shared::wait(shared, &reader.read(), generation, READ);
+        }
     }
 }
 
 fn network_error(shared: &Rc<Shared>) {
     let step = {
-        let mut state = shared.state.borrow_mut();
+        let Ok(mut state) = shared.state.try_borrow_mut() else {
+            return;
+        };
         state.active = None;
         state.conn.on_network_error(sys::now())
     };

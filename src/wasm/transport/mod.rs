@@ -5,6 +5,8 @@
 mod fetch;
 mod xhr;
 
+pub(crate) use fetch::settled;
+
 use super::source::{live_add, Io, Shared, State, REQUESTS};
 use alloc::rc::Rc;
 use alloc::string::String;
@@ -48,7 +50,9 @@ impl Drop for Active {
 
 /// Sends the connection's next request with the source's transport.
 pub(crate) fn start(shared: &Rc<Shared>) {
-    let io = shared.state.borrow().io;
+    let Ok(io) = shared.state.try_borrow().map(|s| s.io) else {
+        return;
+    };
     match io {
         Io::Fetch => fetch::start(shared),
         Io::Xhr => xhr::start(shared),
@@ -65,9 +69,16 @@ struct Outgoing {
 /// The request URL (with the last event ID in the query when so configured) and the headers.
 fn outgoing(state: &State) -> Outgoing {
     let request = state.conn.request();
-    let mut url = String::from(state.url.split('#').next().unwrap_or(""));
+    // The URL is absolute and serialized (JS `new URL().href`): the fragment, if any, is
+    // everything from the first `#`; the query starts at the first `?` before it.
+    let end = state
+        .url
+        .bytes()
+        .position(|b| b == b'#')
+        .unwrap_or(state.url.len());
+    let mut url = String::from(state.url.get(..end).unwrap_or(""));
     if let Some(query) = request.query.as_deref() {
-        if url.contains('?') {
+        if url.bytes().any(|b| b == b'?') {
             url.push_str(query);
         } else {
             url.push('?');

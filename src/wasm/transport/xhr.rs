@@ -60,7 +60,9 @@ impl Drop for XhrRequest {
 }
 
 pub(super) fn start(shared: &Rc<Shared>) {
-    let mut state = shared.state.borrow_mut();
+    let Ok(mut state) = shared.state.try_borrow_mut() else {
+        return;
+    };
     state.abort();
     let generation = state.generation;
     let Ok(xhr) = XmlHttpRequest::new() else {
@@ -116,7 +118,9 @@ impl Active {
 /// A request that could not even be sent is a network error: reestablish.
 fn fail_to_send(shared: &Rc<Shared>) {
     let step = {
-        let mut state = shared.state.borrow_mut();
+        let Ok(mut state) = shared.state.try_borrow_mut() else {
+            return;
+        };
         state.active = None;
         state.conn.on_network_error(sys::now())
     };
@@ -150,7 +154,9 @@ fn on_change(weak: &Weak<Shared>, generation: u32) {
         let status = xhr.status().unwrap_or(0);
         let content_type = xhr.get_response_header("Content-Type").ok().flatten();
         let step = {
-            let mut state = shared.state.borrow_mut();
+            let Ok(mut state) = shared.state.try_borrow_mut() else {
+                return;
+            };
             state.final_url = xhr.response_url();
             if let Some(Active::Xhr(request)) = &state.active {
                 request.headers_seen.set(true);
@@ -172,7 +178,9 @@ fn on_change(weak: &Weak<Shared>, generation: u32) {
     }
     if ready_state == DONE {
         let step = {
-            let mut state = shared.state.borrow_mut();
+            let Ok(mut state) = shared.state.try_borrow_mut() else {
+                return;
+            };
             state.active = None;
             state.conn.on_end(sys::now())
         };
@@ -183,15 +191,15 @@ fn on_change(weak: &Weak<Shared>, generation: u32) {
 }
 
 fn current_xhr(shared: &Shared) -> Option<XmlHttpRequest> {
-    match &shared.state.borrow().active {
+    match &shared.state.try_borrow().ok()?.active {
         Some(Active::Xhr(request)) => Some(request.xhr.clone()),
         _ => None,
     }
 }
 
 fn headers_seen(shared: &Shared) -> bool {
-    match &shared.state.borrow().active {
-        Some(Active::Xhr(request)) => request.headers_seen.get(),
+    match shared.state.try_borrow().as_deref().map(|s| &s.active) {
+        Ok(Some(Active::Xhr(request))) => request.headers_seen.get(),
         _ => true,
     }
 }
@@ -201,7 +209,9 @@ fn read_new_text(shared: &Rc<Shared>, xhr: &XmlHttpRequest) {
     let text = sys::response_text_js(xhr);
     let length = text.length();
     let step = {
-        let mut state = shared.state.borrow_mut();
+        let Ok(mut state) = shared.state.try_borrow_mut() else {
+            return;
+        };
         let read = match &state.active {
             Some(Active::Xhr(request)) => request.read.replace(length),
             _ => return,
@@ -219,7 +229,9 @@ fn read_new_text(shared: &Rc<Shared>, xhr: &XmlHttpRequest) {
 /// Replaces a request whose `responseText` grew past the bound, between two events.
 fn maybe_recycle(shared: &Rc<Shared>) {
     let step = {
-        let mut state = shared.state.borrow_mut();
+        let Ok(mut state) = shared.state.try_borrow_mut() else {
+            return;
+        };
         let read = match &state.active {
             Some(Active::Xhr(request)) => request.read.get(),
             _ => return,
