@@ -5,7 +5,7 @@
 // page can see: readyState, the event handler attributes, and the dispatch rules that depend on
 // readyState at the moment of dispatch ("if readyState is not CLOSED").
 
-import initEngine, { Source } from '../pkg/eventsource_wasm.js';
+import initEngine, { Source, liveResources as engineLive } from '../pkg/eventsource_wasm.js';
 import { readBatch } from './batch.js';
 
 const CONNECTING = 0;
@@ -35,6 +35,14 @@ export function ready() {
       engineLoaded = true;
     });
   return engineReady;
+}
+
+/**
+ * For leak tests: `[sources, requests in flight, armed timers]` alive in the engine; all zero
+ * once every source is closed (and its last promise has settled).
+ */
+export function liveResources() {
+  return engineLoaded ? Array.from(engineLive()) : [0, 0, 0];
 }
 
 // ---- Helpers ------------------------------------------------------------------------------

@@ -54,3 +54,6 @@ export declare class EventSource extends EventTarget {
 
 /** Loads the engine once; resolves when instances can connect. */
 export declare function ready(): Promise<void>;
+
+/** For leak tests: `[sources, requests in flight, armed timers]` alive in the engine. */
+export declare function liveResources(): [number, number, number];

@@ -1,2 +1,2 @@
 // `import { EventSource } from 'eventsource-wasm'`: the class, with no side effect.
-export { EventSource, ready } from './eventsource.js';
+export { EventSource, ready, liveResources } from './eventsource.js';
