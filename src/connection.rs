@@ -471,28 +471,45 @@ enum Essence {
 /// valid type is present.
 fn mime_essence(value: &str) -> Option<Essence> {
     let mut found = None;
-    for candidate in value.split(',') {
-        let essence = candidate.split(';').next().unwrap_or("");
-        let essence = essence.trim_matches(|c| matches!(c, ' ' | '\t' | '\r' | '\n'));
-        let Some((kind, sub)) = essence.split_once('/') else {
+    for candidate in value.as_bytes().split(|&b| b == b',') {
+        let essence = candidate.split(|&b| b == b';').next().unwrap_or_default();
+        let essence = trim_http_whitespace(essence);
+        let mut halves = essence.splitn(2, |&b| b == b'/');
+        let (Some(kind), Some(sub)) = (halves.next(), halves.next()) else {
             continue;
         };
-        let token = |s: &str| !s.is_empty() && s.bytes().all(is_token_byte);
+        let token = |s: &[u8]| !s.is_empty() && s.iter().all(|&b| is_token_byte(b));
         if !token(kind) || !token(sub) {
             continue;
         }
-        // "*/*" in a response is not a MIME type anyone can use; everything else is valid.
-        found = Some(
-            if kind.eq_ignore_ascii_case("text") && sub.eq_ignore_ascii_case("event-stream") {
-                Essence::EventStream
-            } else if kind.eq_ignore_ascii_case("text") && sub.eq_ignore_ascii_case("plain") {
-                Essence::TextPlain
-            } else {
-                Essence::Other
-            },
-        );
+        let text = kind.eq_ignore_ascii_case(b"text");
+        found = Some(if text && sub.eq_ignore_ascii_case(b"event-stream") {
+            Essence::EventStream
+        } else if text && sub.eq_ignore_ascii_case(b"plain") {
+            Essence::TextPlain
+        } else {
+            Essence::Other
+        });
     }
     found
+}
+
+/// Strips leading and trailing HTTP whitespace (space, tab, CR, LF).
+fn trim_http_whitespace(mut s: &[u8]) -> &[u8] {
+    let ws = |b: &u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
+    while let Some((first, rest)) = s.split_first() {
+        if !ws(first) {
+            break;
+        }
+        s = rest;
+    }
+    while let Some((last, rest)) = s.split_last() {
+        if !ws(last) {
+            break;
+        }
+        s = rest;
+    }
+    s
 }
 
 fn is_token_byte(b: u8) -> bool {
