@@ -99,15 +99,17 @@ fn a_long_id_is_sent_once_per_change() {
 }
 
 #[wasm_bindgen_test]
-fn the_limit_throws_a_clear_error() {
+fn the_limit_keeps_earlier_events_then_throws_a_clear_error() {
+    const MESSAGE: &str = "event stream line or event larger than maxEventSize";
     let mut parser = StreamParser::new(Some(8));
-    let err = parser
-        .feed(b"data: 0123456789\n\n")
-        .map(|_| ())
-        .unwrap_err();
+    let view = parser
+        .feed(b"data: a\n\ndata: 0123456789\n\n")
+        .map_err(JsValue::from)
+        .unwrap();
+    // The event completed before the oversized line is still delivered.
+    assert_eq!(view.to_vec(), b"\ra\r\r");
+    assert_eq!(parser.error().as_deref(), Some(MESSAGE));
+    let err = parser.feed(b"data: b\n\n").map(|_| ()).unwrap_err();
     let err: js_sys::Error = JsValue::from(err).into();
-    assert_eq!(
-        String::from(err.message()),
-        "event stream line or event larger than maxEventSize"
-    );
+    assert_eq!(String::from(err.message()), MESSAGE);
 }

@@ -8,7 +8,8 @@
 //! See `batch.rs` for the layout. The view is valid until the next call into the module.
 
 use crate::batch::Batch;
-use crate::parser::{Parser, DEFAULT_MAX_EVENT_SIZE};
+use crate::parser::{Error, Parser, DEFAULT_MAX_EVENT_SIZE};
+use alloc::string::String;
 use wasm_bindgen::prelude::*;
 
 /// An incremental event-stream parser (see the crate docs).
@@ -16,6 +17,7 @@ use wasm_bindgen::prelude::*;
 pub struct StreamParser {
     parser: Parser,
     batch: Batch,
+    error: Option<Error>,
 }
 
 #[wasm_bindgen]
@@ -28,19 +30,30 @@ impl StreamParser {
         StreamParser {
             parser: Parser::new(max),
             batch: Batch::default(),
+            error: None,
         }
     }
 
     /// Parses `chunk` and returns a view of the events it completed, in the batch layout.
-    /// Throws when a line or event grows past the limit; the parser then stays failed.
+    /// When a line or event grows past the limit, the view holds the events completed before
+    /// that point, `error` says why, and the next call throws: the parser stays failed.
     pub fn feed(&mut self, chunk: &[u8]) -> Result<js_sys::Uint8Array, JsError> {
+        if let Some(e) = self.error {
+            return Err(JsError::new(e.message()));
+        }
         self.batch.clear();
         if let Err(e) = self.parser.feed(chunk, &mut self.batch) {
-            return Err(JsError::new(e.message()));
+            self.error = Some(e);
         }
         // SAFETY: the view aliases wasm memory; it is valid until the next allocation in the
         // module, and callers decode it before calling in again (documented above).
         Ok(unsafe { js_sys::Uint8Array::view(self.batch.bytes()) })
+    }
+
+    /// Why the parser failed, if it did (see [`StreamParser::feed`]).
+    #[wasm_bindgen(getter)]
+    pub fn error(&self) -> Option<String> {
+        self.error.map(|e| String::from(e.message()))
     }
 
     /// The last valid `retry` value of the last chunk, or -1.

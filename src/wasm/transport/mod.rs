@@ -30,13 +30,17 @@ impl Active {
     /// Cancels the request and its body.
     pub(crate) fn abort(self) {
         match &self {
-            // Cancelling the body ends the response (Chromium reports the abort signal's
-            // rejection of a body being read as unhandled, so the reader is cancelled instead).
-            Active::Fetch(_, Some(reader)) => {
-                let _ = reader.cancel();
+            // Cancel the body first, then abort the request: Firefox keeps the connection open
+            // after a cancel alone, and Chromium reports the signal's rejection of a body still
+            // being read as unhandled (once cancelled, the abort finds nothing to reject).
+            Active::Fetch(controller, reader) => {
+                if let Some(reader) = reader {
+                    let _ = reader.cancel();
+                }
+                if let Some(controller) = controller {
+                    controller.abort();
+                }
             }
-            Active::Fetch(Some(controller), None) => controller.abort(),
-            Active::Fetch(None, None) => {}
             Active::Xhr(request) => request.abort(),
         }
     }
