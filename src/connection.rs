@@ -141,6 +141,10 @@ pub struct Connection {
     reconnect_at: Option<u64>,
     /// When to give up on a silent connection.
     heartbeat_at: Option<u64>,
+    /// When the current request went out, and whether its response brought any body byte:
+    /// polling paces a server that answers empty at once (see [`Connection::on_end`]).
+    requested_at: u64,
+    got_bytes: bool,
 }
 
 /// A request the driver must send.
@@ -169,6 +173,8 @@ impl Connection {
             failures: 0,
             reconnect_at: None,
             heartbeat_at: None,
+            requested_at: 0,
+            got_bytes: false,
         }
     }
 
@@ -277,6 +283,7 @@ impl Connection {
         }
         if !bytes.is_empty() {
             self.failures = 0;
+            self.got_bytes = true;
         }
         self.arm_heartbeat(now);
         let result = self.parser.feed(bytes, &mut self.batch);
@@ -303,7 +310,16 @@ impl Connection {
         }
         self.parser.end_of_stream();
         if self.config.polling {
-            // One batch is over: ask again at once, with the last event ID.
+            // One batch is over: ask again at once, with the last event ID. Unless the server
+            // answered with nothing, sooner than the reconnection time: then it does not hold
+            // polls open, and asking again at once would spin; poll once per reconnection time.
+            let earliest = self.requested_at.saturating_add(self.reconnection_time);
+            if !self.got_bytes && now < earliest {
+                self.phase = Phase::Waiting;
+                self.heartbeat_at = None;
+                self.reconnect_at = Some(earliest);
+                return Step::default();
+            }
             self.begin_request(now);
             return Step {
                 request: true,
@@ -394,6 +410,8 @@ impl Connection {
     fn begin_request(&mut self, now: u64) {
         self.phase = Phase::Requesting;
         self.reconnect_at = None;
+        self.requested_at = now;
+        self.got_bytes = false;
         self.arm_heartbeat(now);
     }
 

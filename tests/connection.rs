@@ -293,7 +293,8 @@ fn polling_continues_the_stream_without_error_or_reopen() {
     assert_eq!(c.on_response(200, SSE, 10), step());
     assert_eq!(c.ready_state(), ReadyState::Open);
     // text/plain is accepted in polling mode.
-    c.on_end(20);
+    c.on_chunk(b"data: b\n\n", 15);
+    assert_eq!(c.on_end(20), request());
     assert_eq!(
         c.on_response(200, Some("text/plain; charset=utf-8"), 20),
         step()
@@ -398,4 +399,27 @@ fn recycling_replaces_the_request_invisibly() {
     assert_eq!(c.on_response(200, SSE, 5), step());
     c.on_chunk(b"data: half", 0);
     assert!(!c.is_between_events());
+}
+
+#[test]
+fn polling_paces_a_server_that_answers_empty_at_once() {
+    let mut c = open(Config {
+        polling: true,
+        ..Config::default()
+    });
+    c.on_chunk(b"retry: 100\n", 0);
+    c.on_end(0);
+    // A poll answered empty after 10 ms: the next one waits out the reconnection time, silently.
+    c.on_response(200, SSE, 0);
+    assert_eq!(c.on_end(10), step());
+    assert_eq!(c.ready_state(), ReadyState::Open);
+    assert_eq!(c.next_timeout(), Some(100));
+    assert_eq!(c.on_timeout(100), request());
+    // An empty poll that the server held open for longer goes straight on.
+    c.on_response(200, SSE, 100);
+    assert_eq!(c.on_end(5000), request());
+    // So does one that brought events, however quick.
+    c.on_response(200, SSE, 5000);
+    c.on_chunk(b"data: x\n\n", 5001);
+    assert_eq!(c.on_end(5002), request());
 }
