@@ -1,0 +1,22 @@
+// All conformance cases, in the order they run.
+import parsing from './parsing.js';
+import api from './api.js';
+import request from './request.js';
+import response from './response.js';
+import reconnection from './reconnection.js';
+import redirects from './redirects.js';
+import cors from './cors.js';
+import extensions from './extensions.js';
+
+export const SECTIONS = ['parsing', 'api', 'request', 'response', 'reconnection', 'redirects', 'cross-origin', 'extensions'];
+
+const all = [...parsing, ...api, ...request, ...response, ...reconnection, ...redirects, ...cors, ...extensions];
+
+const seen = new Set();
+for (const c of all) {
+  if (seen.has(c.id)) throw new Error(`duplicate case id ${c.id}`);
+  seen.add(c.id);
+  if (!SECTIONS.includes(c.section)) throw new Error(`case ${c.id}: unknown section ${c.section}`);
+}
+
+export default all;
