@@ -5,7 +5,7 @@
 // page can see: readyState, the event handler attributes, and the dispatch rules that depend on
 // readyState at the moment of dispatch ("if readyState is not CLOSED").
 
-import initEngine, { Source, liveResources as engineLive } from '../pkg/eventsource_wasm.js';
+import initEngine, { Source as WasmSource, liveResources as wasmLive } from '../pkg/eventsource_wasm.js';
 import { readBatch } from './batch.js';
 
 const CONNECTING = 0;
@@ -14,10 +14,19 @@ const CLOSED = 2;
 const TRANSPORTS = ['auto', 'fetch', 'xhr', 'polling'];
 
 // ---- Loading the engine -------------------------------------------------------------------
+//
+// Two builds of the same Rust code expose the same `Source` class (and `liveResources`): the
+// wasm one (the glue imported above: the normal path) and a JavaScript one that binaryen's
+// wasm2js makes from it at build time (`eventsource.nowasm.js`, next to the bundle). The second
+// is fetched only where WebAssembly cannot be compiled at all: under a Content-Security-Policy
+// without 'wasm-unsafe-eval', or in a runtime without WebAssembly.
 
+let Source = WasmSource;
+let engineLive = wasmLive;
 let engineReady = null;
 let engineLoaded = false;
 let wasmSource;
+let fallbackUrl;
 
 /**
  * Where the wasm comes from (a URL, a Response, bytes or a compiled module). The entry points
@@ -28,12 +37,64 @@ export function setWasmSource(source) {
   wasmSource = source;
 }
 
+/**
+ * Where the JavaScript build of the engine is: the classic scripts set it from their own URL;
+ * by default it is `eventsource.nowasm.js` next to this module.
+ * @param {string | URL} url
+ */
+export function setFallbackUrl(url) {
+  fallbackUrl = url;
+}
+
+// Whether this realm may compile WebAssembly: the 8-byte empty module, compiled synchronously.
+// A CSP without 'wasm-unsafe-eval' (or 'unsafe-eval') makes this throw a CompileError.
+function canCompileWasm() {
+  try {
+    return new WebAssembly.Module(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0])) instanceof WebAssembly.Module;
+  } catch {
+    return false;
+  }
+}
+
+// Bundlers must neither resolve nor warn about these imports: they happen at run time only, in
+// Node (Deno, Bun) or where WebAssembly is forbidden.
+const dynamicImport = (specifier) => import(/* webpackIgnore: true */ /* @vite-ignore */ specifier);
+
+// In Node (Deno, Bun) this module is a file and `fetch` cannot read file: URLs: read the wasm
+// next to it with the file system. Anywhere else: undefined, and the glue fetches its default.
+async function localWasm() {
+  let url;
+  try {
+    url = new URL('./eventsource_wasm_bg.wasm', import.meta.url);
+  } catch {
+    return undefined; // no module URL: a classic script, which always sets wasmSource
+  }
+  if (url.protocol !== 'file:') return undefined;
+  let fs;
+  try {
+    fs = await dynamicImport(['node:fs', 'promises'].join('/'));
+  } catch {
+    return undefined; // a page opened from a file: the glue tries fetch
+  }
+  return fs.readFile(url);
+}
+
+async function loadEngine() {
+  if (canCompileWasm()) {
+    const source = wasmSource === undefined ? await localWasm() : wasmSource;
+    await initEngine(source === undefined ? undefined : { module_or_path: source });
+    return;
+  }
+  const engine = await dynamicImport(String(fallbackUrl ?? new URL('./eventsource.nowasm.js', import.meta.url)));
+  Source = engine.Source;
+  engineLive = engine.liveResources;
+}
+
 /** Loads the engine once; resolves when instances can connect. */
 export function ready() {
-  engineReady ??= initEngine(wasmSource === undefined ? undefined : { module_or_path: wasmSource })
-    .then(() => {
-      engineLoaded = true;
-    });
+  engineReady ??= loadEngine().then(() => {
+    engineLoaded = true;
+  });
   return engineReady;
 }
 
@@ -143,6 +204,9 @@ export class EventSource extends EventTargetBase {
    */
   constructor(url, eventSourceInitDict = undefined) {
     super();
+    if (arguments.length === 0) {
+      throw new TypeError("Failed to construct 'EventSource': 1 argument required, but only 0 present.");
+    }
     const init = eventSourceInitDict;
     if (init !== undefined && init !== null && typeof init !== 'object' && typeof init !== 'function') {
       throw new TypeError("Failed to construct 'EventSource': The provided value is not of type 'EventSourceInit'.");
@@ -323,3 +387,5 @@ for (const name of ['url', 'withCredentials', 'readyState', 'onopen', 'onmessage
   Object.defineProperty(EventSource.prototype, name, { ...descriptor, enumerable: true });
 }
 Object.defineProperty(EventSource.prototype, Symbol.toStringTag, { value: 'EventSource', configurable: true });
+// Minifiers rename classes; the interface object's name is part of the interface.
+Object.defineProperty(EventSource, 'name', { value: 'EventSource', configurable: true });

@@ -1,11 +1,16 @@
-// Prints the raw and gzipped bytes of what a page loads for the polyfill (classic script + wasm).
+// Prints the raw and gzipped bytes of what a page loads for the polyfill, per way of loading it.
 import { readFileSync, existsSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 
+const WASM = 'dist/eventsource_wasm_bg.wasm';
 const groups = {
-  'script tag (dist/eventsource.js + wasm)': ['dist/eventsource.js', 'dist/eventsource_wasm_bg.wasm'],
-  'ES module (dist/index.js + wasm)': ['dist/index.js', 'dist/eventsource_wasm_bg.wasm'],
+  'script tag (dist/eventsource.js + wasm)': ['dist/eventsource.js', WASM],
+  'ES module (dist/index.js + wasm)': ['dist/index.js', WASM],
+  'one classic script, wasm inside (dist/eventsource.inline.js)': ['dist/eventsource.inline.js'],
+  'strict CSP, ES module (dist/index.js + dist/eventsource.nowasm.js)': ['dist/index.js', 'dist/eventsource.nowasm.js'],
+  'strict CSP, script tag (dist/eventsource.js + dist/eventsource.nowasm.js)': ['dist/eventsource.js', 'dist/eventsource.nowasm.js'],
 };
+const seen = new Set();
 for (const [label, files] of Object.entries(groups)) {
   if (!files.every(existsSync)) continue;
   let raw = 0;
@@ -15,7 +20,8 @@ for (const [label, files] of Object.entries(groups)) {
     const z = gzipSync(bytes, { level: 9 }).length;
     raw += bytes.length;
     gz += z;
-    console.log(`size: ${f.padEnd(32)} ${String(bytes.length).padStart(7)} B ${String(z).padStart(6)} B gzipped`);
+    if (!seen.has(f)) console.log(`size: ${f.padEnd(32)} ${String(bytes.length).padStart(7)} B ${String(z).padStart(6)} B gzipped`);
+    seen.add(f);
   }
   console.log(`size: ${label}: ${raw} B, ${gz} B gzipped`);
 }

@@ -71,8 +71,12 @@ with_server() {
 }
 step "wasm tests (Chromium, Firefox)" with_server wasm-pack test --headless --chrome --firefox --mode no-install
 step "build" bash scripts/build.sh
-# Browser end-to-end tests: the demo, the packed tarball, the conformance suite (Chromium and
-# Firefox, native EventSource removed). One file at a time: two cores, one browser at a time.
+# The package in Node (global entry, events, reconnection, headers, close, the JavaScript engine)
+# against the reference server.
+step "node tests" node --test --test-concurrency=1 tests/node/
+# Browser end-to-end tests: the demo, the packed tarball, the conformance suite, workers, a
+# strict CSP (Chromium and Firefox, native EventSource removed). One file at a time: two cores,
+# one browser at a time.
 step "e2e tests (Chromium, Firefox)" node --test --test-concurrency=1 tests/e2e/
 
 printf '\n%s passed, %s failed\n' "$passed" "$failed"
