@@ -1,0 +1,652 @@
+// Browser benchmark: this polyfill (fetch, XHR and polling transports) against the native
+// EventSource, event-source-polyfill, eventsource (npm), fetch + eventsource-parser, and a
+// fetch + TextDecoder drain, on the same corpora streamed by the reference server.
+//
+//   npm run bench:browser                 # throughput, parser, cold start; Chromium and Firefox
+//   npm run bench:browser -- --memory     # the 256 MiB memory check alone (its own ~5 minutes)
+//   BENCH_ROUNDS=7 BENCH_CORPORA=tokens,ticker BENCH_BROWSERS=chromium npm run bench:browser
+//
+// Knobs (environment):
+//   BENCH_ROUNDS=5          interleaved rounds of the throughput and parser runs (medians)
+//   BENCH_CORPORA=tokens,ticker,large,crlf,mixed
+//   BENCH_CONTENDERS=native,wasm-fetch,wasm-xhr,wasm-polling,event-source-polyfill,eventsource,
+//                    fetch+eventsource-parser,fetch-drain
+//   BENCH_MIB=8             corpus size (MiB), generated into target/corpora-<MIB>
+//   BENCH_BROWSERS=chromium,firefox
+//   BENCH_PARTS=throughput,parser,cold   (any of throughput,parser,cold,memory; --memory = memory)
+//   BENCH_OUT=target/bench/browser.json   (--memory: target/bench/browser-memory.json)
+//   BENCH_COLD=5            cold-start samples per contender (a fresh browser each)
+//   BENCH_PARSER_REPS=5     timed passes per parser per page (after one warm-up)
+//   BENCH_MEMORY_MIB=256    bytes streamed per memory run (/t/endless, 64-byte events)
+//   BENCH_TIMEOUT_S=90      bound of one page run (the runner adds 30 s before killing)
+//
+// How: the runner starts the reference server (target/release/sse-server, corpus dir as above)
+// and a small HTTP server of its own on 127.0.0.1, then a browser with no DevTools client (a
+// DevTools client makes Chromium's native EventSource 8-10x slower): the browser opens the
+// runner's /next, which redirects to the next job's page under the reference server's /bench/
+// (www/bench/); the page runs, POSTs its figures back, and goes to /next again. One browser per
+// round; a fresh browser (and profile) for each cold-start sample, which first opens a warm-up
+// page of the same origin (www/bench/blank.html) and then the measured page. Every wait is bounded and
+// every browser started is killed. Nothing is asserted: it prints tables, writes
+// target/bench/browser.json, and states the project's targets next to the figures.
+//
+// MB/s are decimal megabytes (1e6 bytes) of the corpus per second; time is from the source's
+// construction to the last event (the polyfill's engine is loaded before the clock starts; its
+// load is part of the cold-start figure instead).
+
+import { spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { ensureCorpora } from '../corpus.mjs';
+import { BROWSERS, browserVersion, launch } from './browsers.mjs';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const log = (msg) => process.stderr.write(`${msg}\n`);
+
+// ---------------------------------------------------------------- configuration
+
+const list = (v, dflt) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : dflt);
+const int = (v, dflt, lo, hi) => {
+  const n = Math.floor(Number(v));
+  return Number.isFinite(n) && v !== undefined && v !== '' ? Math.min(hi, Math.max(lo, n)) : dflt;
+};
+const ALL_CONTENDERS = ['native', 'wasm-fetch', 'wasm-xhr', 'wasm-polling', 'event-source-polyfill',
+  'eventsource', 'fetch+eventsource-parser', 'fetch-drain'];
+const COLD_CONTENDERS = ['native', 'classic', 'module', 'event-source-polyfill'];
+const MEMORY_CONTENDERS = ['native', 'wasm-fetch', 'wasm-xhr', 'wasm-polling', 'event-source-polyfill'];
+
+const args = process.argv.slice(2);
+const cfg = {
+  rounds: int(process.env.BENCH_ROUNDS, 5, 1, 100),
+  corpora: list(process.env.BENCH_CORPORA, ['tokens', 'ticker', 'large', 'crlf', 'mixed']),
+  contenders: list(process.env.BENCH_CONTENDERS, ALL_CONTENDERS),
+  mib: Number(process.env.BENCH_MIB) || 8,
+  browsers: list(process.env.BENCH_BROWSERS, ['chromium', 'firefox']),
+  parts: list(process.env.BENCH_PARTS, ['throughput', 'parser', 'cold']),
+  cold: int(process.env.BENCH_COLD, 5, 1, 50),
+  parserReps: int(process.env.BENCH_PARSER_REPS, 5, 1, 50),
+  memoryMib: int(process.env.BENCH_MEMORY_MIB, 256, 16, 4096),
+  timeoutS: int(process.env.BENCH_TIMEOUT_S, 90, 5, 3600),
+};
+if (args.includes('--memory')) cfg.parts = ['memory'];
+cfg.out = resolve(process.env.BENCH_OUT || join(ROOT, 'target', 'bench', args.includes('--memory') ? 'browser-memory.json' : 'browser.json'));
+for (const c of cfg.contenders) if (!ALL_CONTENDERS.includes(c)) throw new Error(`unknown contender ${c}`);
+for (const b of cfg.browsers) if (!BROWSERS[b]) throw new Error(`unknown browser ${b}`);
+const has = (part) => cfg.parts.includes(part);
+
+// ---------------------------------------------------------------- helpers
+
+function median(values) {
+  const s = values.filter((v) => typeof v === 'number' && Number.isFinite(v)).sort((a, b) => a - b);
+  if (!s.length) return null;
+  const n = s.length;
+  return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+const fmt = (v, digits = 1) => (v === null || v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(digits));
+const fmtInt = (v) => (v === null || v === undefined || !Number.isFinite(v) ? '-' : Math.round(v).toLocaleString('en-US'));
+const mib = (bytes) => (bytes === null || bytes === undefined ? null : bytes / 1048576);
+
+function table(headers, rows, align) {
+  const cells = [headers, ...rows].map((r) => r.map((c) => String(c ?? '-')));
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => r[i].length)));
+  const line = (r) => r.map((c, i) => ((align?.[i] ?? 'r') === 'l' ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  return [line(cells[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
+}
+
+/** The number of events /t/endless sends for `total` bytes (mirrors server/src/scripted.rs;
+ * the memory page also stops when the stream ends, should this drift). */
+function endlessEvents(eventSize, total, chunk = 16384) {
+  let sent = 0;
+  let n = 0;
+  while (sent < total) {
+    let len = 0;
+    while (len < chunk) {
+      n += 1;
+      if (n % 1000 === 0) len += `id: ${n}\n`.length;
+      len += eventSize;
+    }
+    sent += len;
+  }
+  return n;
+}
+
+// ---------------------------------------------------------------- vendor files and sizes
+
+async function buildVendor() {
+  const out = join(ROOT, 'www', 'bench', 'vendor');
+  mkdirSync(out, { recursive: true });
+  copyFileSync(join(ROOT, 'node_modules', 'event-source-polyfill', 'src', 'eventsource.min.js'),
+    join(out, 'event-source-polyfill.min.js'));
+  const esbuild = await import('esbuild');
+  const bundle = (contents, outfile) => esbuild.build({
+    stdin: { contents, resolveDir: ROOT, loader: 'js' },
+    bundle: true, minify: true, format: 'esm', platform: 'browser', target: 'es2022',
+    legalComments: 'none', logLevel: 'warning', outfile: join(out, outfile),
+  });
+  await bundle("export { EventSource } from 'eventsource';", 'eventsource.js');
+  await bundle("export { createParser } from 'eventsource-parser';", 'eventsource-parser.js');
+}
+
+function sizes() {
+  const version = (pkg) => {
+    try {
+      return JSON.parse(readFileSync(join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')).version;
+    } catch {
+      return null;
+    }
+  };
+  const groups = [
+    ['eventsource-wasm, script tag', ['dist/eventsource.js', 'dist/eventsource_wasm_bg.wasm']],
+    ['eventsource-wasm, ES module', ['dist/index.js', 'dist/eventsource_wasm_bg.wasm']],
+    [`event-source-polyfill ${version('event-source-polyfill')} (its .min.js)`, ['www/bench/vendor/event-source-polyfill.min.js']],
+    [`eventsource ${version('eventsource')} (esbuild bundle, minified)`, ['www/bench/vendor/eventsource.js']],
+    [`eventsource-parser ${version('eventsource-parser')} alone (bundle, minified)`, ['www/bench/vendor/eventsource-parser.js']],
+  ];
+  return groups.map(([label, files]) => {
+    const parts = files.map((f) => {
+      const bytes = readFileSync(join(ROOT, f));
+      return { file: f, raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
+    });
+    return { label, files: parts, raw: parts.reduce((a, p) => a + p.raw, 0), gzip: parts.reduce((a, p) => a + p.gzip, 0) };
+  });
+}
+
+// ---------------------------------------------------------------- servers
+
+async function startReferenceServer(corpusDir) {
+  const bin = join(ROOT, 'target', 'release', 'sse-server');
+  if (!existsSync(bin)) throw new Error('target/release/sse-server is missing: cargo build --release -p eventsource-wasm-server');
+  const child = spawn(bin, ['--port', '0', '--second-port', '0', '--corpus-dir', corpusDir], {
+    cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let errTail = '';
+  child.stderr.on('data', (d) => {
+    errTail = (errTail + d).slice(-2000);
+  });
+  const origin = await new Promise((resolveReady, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`sse-server did not print READY in 15 s: ${errTail}`)), 15000);
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /READY (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolveReady(m[1]);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`sse-server exited (${code}): ${errTail}`));
+    });
+  });
+  return {
+    origin,
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      await Promise.race([new Promise((r) => child.once('exit', r)), new Promise((r) => setTimeout(r, 3000))]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    },
+  };
+}
+
+/** The runner's own server: `/next?s=` hands out a session's next job (302), `/result?job=`
+ * receives a page's figures (text/plain JSON, cross-origin: answered with CORS). */
+function startRunnerServer() {
+  const sessions = new Map();
+  const jobs = new Map();
+  const server = createServer((req, res) => {
+    const url = new URL(req.url, 'http://127.0.0.1');
+    const cors = { 'access-control-allow-origin': '*', 'cache-control': 'no-store' };
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, { ...cors, 'access-control-allow-methods': 'POST, GET', 'access-control-allow-headers': '*' });
+      res.end();
+      return;
+    }
+    if (url.pathname === '/next' && req.method === 'GET') {
+      const session = sessions.get(url.searchParams.get('s'));
+      if (!session) {
+        res.writeHead(404, cors).end('no such session');
+        return;
+      }
+      const job = session.queue.shift();
+      if (!job) {
+        res.writeHead(200, { ...cors, 'content-type': 'text/html' }).end('<!doctype html><title>done</title>done');
+        session.settle('done');
+        return;
+      }
+      session.dispatch(job);
+      res.writeHead(302, { ...cors, location: job.url(session.id) }).end();
+      return;
+    }
+    if (url.pathname === '/result' && req.method === 'POST') {
+      let body = '';
+      let size = 0;
+      req.on('data', (d) => {
+        size += d.length;
+        if (size < 4 << 20) body += d;
+      });
+      req.on('end', () => {
+        const job = jobs.get(url.searchParams.get('job'));
+        let result;
+        try {
+          result = JSON.parse(body);
+        } catch {
+          result = { ok: false, error: 'unparsable result' };
+        }
+        if (job && !job.result) {
+          job.result = result;
+          job.onResult?.();
+        }
+        res.writeHead(200, { ...cors, 'content-type': 'application/json' }).end('{}');
+      });
+      return;
+    }
+    res.writeHead(404, cors).end();
+  });
+  return new Promise((resolveListen) => {
+    server.listen(0, '127.0.0.1', () => {
+      const origin = `http://127.0.0.1:${server.address().port}`;
+      resolveListen({ origin, sessions, jobs, close: () => new Promise((r) => { server.close(r); server.closeAllConnections(); }) });
+    });
+  });
+}
+
+// ---------------------------------------------------------------- jobs and sessions
+
+let jobSeq = 0;
+const liveBrowsers = new Set();
+
+/**
+ * Runs `jobs` in browser `kind`, in order, in as few browser processes as possible: a job that
+ * posts nothing in time, or a browser that dies, costs that job, and the rest go on in a
+ * fresh browser. Bounded: every job is handed out at most once.
+ */
+async function runJobs(runner, kind, jobs, onResult) {
+  let remaining = [...jobs];
+  for (const job of jobs) runner.jobs.set(job.id, job);
+  let launches = 0;
+  while (remaining.length && launches <= jobs.length) {
+    launches += 1;
+    const id = `s${++jobSeq}`;
+    let settle;
+    const outcome = new Promise((r) => { settle = r; });
+    let current = null;
+    let jobTimer = null;
+    const session = {
+      id,
+      queue: remaining,
+      settle: (why) => settle(why),
+      dispatch(job) {
+        current = job;
+        clearTimeout(jobTimer);
+        job.onResult = () => {
+          clearTimeout(jobTimer);
+          onResult?.(job);
+        };
+        jobTimer = setTimeout(() => settle('timeout'), (job.timeoutS + 30) * 1000);
+      },
+    };
+    runner.sessions.set(id, session);
+    const browser = launch(kind, `${runner.origin}/next?s=${id}`);
+    liveBrowsers.add(browser);
+    const startTimer = setTimeout(() => { if (!current) settle('no start'); }, 60000);
+    browser.exited.then(() => settle('browser exited'));
+    const why = await outcome;
+    clearTimeout(startTimer);
+    clearTimeout(jobTimer);
+    await browser.kill();
+    liveBrowsers.delete(browser);
+    runner.sessions.delete(id);
+    if (why === 'done') break;
+    if (current && !current.result) {
+      current.result = { ok: false, error: `${why}; browser stderr: ${browser.stderrTail().slice(-400)}` };
+      onResult?.(current);
+    }
+    if (!current) {
+      log(`${kind}: the browser never opened its first page (${why}); giving up on ${remaining.length} jobs`);
+      for (const job of remaining) job.result = { ok: false, error: `browser did not start: ${why}` };
+      break;
+    }
+    remaining = session.queue;
+  }
+}
+
+function makeJob(refOrigin, runnerOrigin, page, params, timeoutS) {
+  const id = `j${++jobSeq}`;
+  return {
+    id,
+    page,
+    params,
+    timeoutS,
+    result: null,
+    url(sessionId) {
+      const q = new URLSearchParams({ ...params, timeout: String(timeoutS * 1000), r: runnerOrigin, s: sessionId, job: id });
+      return `${refOrigin}/bench/${page}?${q}`;
+    },
+  };
+}
+
+// ---------------------------------------------------------------- the parts
+
+async function benchBrowser(kind, ctx) {
+  const { ref, runner, corpora } = ctx;
+  const out = { version: browserVersion(kind), throughput: [], parser: [], cold: [], memory: [] };
+  if (!out.version) {
+    log(`${kind}: not installed, skipped`);
+    out.skipped = 'not installed';
+    return out;
+  }
+  log(`== ${out.version}`);
+  const t = cfg.timeoutS;
+  const selected = corpora.filter((c) => cfg.corpora.includes(c.name));
+
+  if (has('throughput') || has('parser')) {
+    for (let round = 1; round <= cfg.rounds; round++) {
+      const jobs = [];
+      for (const c of selected) {
+        const u = `/t/corpus/${c.name}.txt`;
+        if (has('throughput')) {
+          for (const contender of cfg.contenders) {
+            const job = makeJob(ref.origin, runner.origin, 'stream.html', { c: contender, u, n: c.meta.events, b: c.meta.bytes }, t);
+            job.meta = { part: 'throughput', round, corpus: c.name, contender, events: c.meta.events, bytes: c.meta.bytes };
+            jobs.push(job);
+          }
+        }
+        if (has('parser')) {
+          const job = makeJob(ref.origin, runner.origin, 'parser.html', { u, n: c.meta.events, reps: cfg.parserReps }, t);
+          job.meta = { part: 'parser', round, corpus: c.name, events: c.meta.events, bytes: c.meta.bytes };
+          jobs.push(job);
+        }
+      }
+      const t0 = performance.now();
+      await runJobs(runner, kind, jobs, (job) => {
+        const r = job.result;
+        const m = job.meta;
+        if (m.part === 'throughput') {
+          const s = r.ms / 1000;
+          log(`${kind} r${round} ${m.corpus.padEnd(6)} ${m.contender.padEnd(24)} ${r.ok ? `${fmtInt(m.events / s).padStart(10)} ev/s ${fmt(m.bytes / 1e6 / s).padStart(7)} MB/s` : `FAILED ${r.outcome ?? ''} ${r.error ?? ''} (${r.events ?? '?'} of ${m.events} events)`}`);
+        } else {
+          log(`${kind} r${round} ${m.corpus.padEnd(6)} parser: ${r.ok ? `wasm ${fmt(median(r.wasmMs))} ms, eventsource-parser ${fmt(median(r.espMs))} ms` : `FAILED ${r.error ?? JSON.stringify(r.events)}`}`);
+        }
+      });
+      log(`${kind}: round ${round} took ${fmt((performance.now() - t0) / 1000)} s`);
+      for (const job of jobs) {
+        const rec = { ...job.meta, ...job.result };
+        delete rec.ua;
+        (job.meta.part === 'throughput' ? out.throughput : out.parser).push(rec);
+      }
+    }
+  }
+
+  if (has('cold')) {
+    // Interleaved: A B C D A B C D ..., each sample in a fresh browser and profile.
+    const u = '/t/counter?count=1&end=1';
+    for (let i = 0; i < cfg.cold; i++) {
+      for (const contender of COLD_CONTENDERS) {
+        const warmUp = makeJob(ref.origin, runner.origin, 'blank.html', {}, 30);
+        const job = makeJob(ref.origin, runner.origin, `cold-${contender}.html`, { u }, 30);
+        job.meta = { part: 'cold', sample: i + 1, contender };
+        await runJobs(runner, kind, [warmUp, job]);
+        const r = job.result ?? { ok: false };
+        log(`${kind} cold ${contender.padEnd(22)} ${r.ok ? `${fmt(r.firstMs)} ms to the first event (script ${fmt(r.scriptMs)} ms)` : `FAILED ${r.error ?? ''}`}`);
+        const rec = { ...job.meta, ...r };
+        delete rec.ua;
+        out.cold.push(rec);
+      }
+    }
+  }
+
+  if (has('memory')) {
+    const total = cfg.memoryMib * 1048576;
+    const eventSize = 64;
+    const n = endlessEvents(eventSize, total);
+    const every = Math.floor((16 * 1048576) / eventSize);
+    const u = `/t/endless?event_size=${eventSize}&total=${total}`;
+    const jobs = MEMORY_CONTENDERS.map((contender) => {
+      // key= makes the server log the requests (/t/log): how many the contender made.
+      const key = `bench-${kind}-${contender}-${++jobSeq}`;
+      const job = makeJob(ref.origin, runner.origin, 'memory.html', { c: contender, u: `${u}&key=${key}`, n, every }, Math.max(t, 240));
+      job.meta = { part: 'memory', contender, events: n, bytes: total, key };
+      return job;
+    });
+    await runJobs(runner, kind, jobs, (job) => {
+      const r = job.result;
+      log(`${kind} memory ${job.meta.contender.padEnd(22)} ${r.ok ? `${fmtInt(r.events)} events in ${fmt(r.ms / 1000)} s` : `FAILED ${r.outcome ?? ''} ${r.error ?? ''} (${r.events ?? '?'} events)`}`);
+    });
+    for (const job of jobs) {
+      const rec = { ...job.meta, ...job.result };
+      delete rec.ua;
+      try {
+        const res = await fetch(`${ref.origin}/t/log?key=${encodeURIComponent(job.meta.key)}&clear=1`, { signal: AbortSignal.timeout(5000) });
+        rec.requests = (await res.json()).requests.length;
+      } catch {
+        rec.requests = null;
+      }
+      out.memory.push(rec);
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- summaries and tables
+
+function summarize(kind, out, sizeRows) {
+  const lines = [];
+  const summary = { throughput: [], parser: [], cold: [], memory: [] };
+  if (out.skipped) {
+    lines.push(`${kind}: skipped (${out.skipped})`);
+    return { lines, summary };
+  }
+
+  if (out.throughput.length) {
+    const rows = [];
+    for (const corpus of cfg.corpora) {
+      const runs = out.throughput.filter((r) => r.corpus === corpus);
+      if (!runs.length) continue;
+      const stat = {};
+      for (const contender of cfg.contenders) {
+        const mine = runs.filter((r) => r.contender === contender);
+        const ok = mine.filter((r) => r.ok);
+        const ms = median(ok.map((r) => r.ms));
+        const heapGrowth = median(ok.map((r) => (r.heapEnd !== null && r.heapStart !== null ? r.heapEnd - r.heapStart : null)));
+        const heapRetained = median(ok.map((r) => (r.heapAfterGc !== null && r.heapStart !== null ? r.heapAfterGc - r.heapStart : null)));
+        const evps = ms ? mine[0].events / (ms / 1000) : null;
+        const mbps = ms ? mine[0].bytes / 1e6 / (ms / 1000) : null;
+        stat[contender] = { corpus, contender, runs: mine.length, ok: ok.length, medianMs: ms, eventsPerS: contender === 'fetch-drain' ? null : evps, mbPerS: mbps, heapGrowthBytes: heapGrowth, heapRetainedBytes: heapRetained };
+      }
+      const native = stat.native?.eventsPerS;
+      for (const contender of cfg.contenders) {
+        const s = stat[contender];
+        s.ratioToNative = native && s.eventsPerS ? s.eventsPerS / native : null;
+        s.mbRatioToNative = stat.native?.mbPerS && s.mbPerS ? s.mbPerS / stat.native.mbPerS : null;
+        summary.throughput.push(s);
+        rows.push([corpus, contender, s.eventsPerS === null ? '-' : fmtInt(s.eventsPerS), fmt(s.mbPerS), contender === 'fetch-drain' ? `${fmt(s.mbRatioToNative, 2)}*` : fmt(s.ratioToNative, 2),
+          fmt(mib(s.heapGrowthBytes), 1), fmt(mib(s.heapRetainedBytes), 2), `${s.ok}/${s.runs}`]);
+      }
+    }
+    lines.push(`Throughput (${out.version}; ${cfg.mib} MiB corpora; medians of ${cfg.rounds} interleaved rounds)`);
+    lines.push(table(['corpus', 'contender', 'events/s', 'MB/s', 'x native', 'heap +MiB', 'kept MiB', 'ok'], rows, ['l', 'l']));
+    lines.push('  x native: events/s ratio (* fetch-drain: MB/s ratio; it parses nothing). heap +MiB: usedJSHeapSize at the last event');
+    lines.push('  minus at the start (after a GC); kept MiB: after close() and a GC. Chromium only (Firefox has no performance.memory).');
+    lines.push('');
+  }
+
+  if (out.parser.length) {
+    const rows = [];
+    for (const corpus of cfg.corpora) {
+      const runs = out.parser.filter((r) => r.corpus === corpus);
+      if (!runs.length) continue;
+      const ok = runs.filter((r) => r.ok);
+      const wasmMs = median(ok.flatMap((r) => r.wasmMs));
+      const espMs = median(ok.flatMap((r) => r.espMs));
+      const dispatchMs = median(ok.flatMap((r) => r.dispatchMs ?? []));
+      const { bytes } = runs[0];
+      const events = typeof runs[0].events === 'number' ? runs[0].events : runs[0].events?.wasm;
+      const rate = (ms) => (ms ? bytes / 1e6 / (ms / 1000) : null);
+      const s = { corpus, ok: ok.length, runs: runs.length, wasmMs, espMs, dispatchMs, wasmMbPerS: rate(wasmMs), espMbPerS: rate(espMs), dispatchMbPerS: rate(dispatchMs),
+        dispatchEventsPerS: dispatchMs ? events / (dispatchMs / 1000) : null };
+      s.ratio = s.wasmMbPerS && s.espMbPerS ? s.wasmMbPerS / s.espMbPerS : null;
+      summary.parser.push(s);
+      rows.push([corpus, fmt(s.wasmMbPerS), fmt(s.espMbPerS), fmt(s.ratio, 2), fmt(s.dispatchMbPerS), fmtInt(s.dispatchEventsPerS), `${s.ok}/${s.runs}`]);
+    }
+    lines.push(`Parser in the page (${out.version}; 16 KiB chunks of the corpus in memory; medians of ${cfg.rounds} pages x ${cfg.parserReps} passes)`);
+    lines.push(table(['corpus', 'wasm MB/s', 'eventsource-parser MB/s', 'wasm / e-p', 'wasm+dispatch MB/s', 'wasm+dispatch ev/s', 'ok'], rows, ['l']));
+    lines.push('  wasm: StreamParser.feed + readBatch (strings out); eventsource-parser: TextDecoder + feed; wasm+dispatch: also a');
+    lines.push('  MessageEvent per event dispatched on an EventTarget (what any EventSource on DOM events pays; no network).');
+    lines.push('');
+  }
+
+  if (out.cold.length) {
+    const rows = [];
+    for (const contender of COLD_CONTENDERS) {
+      const mine = out.cold.filter((r) => r.contender === contender);
+      const ok = mine.filter((r) => r.ok);
+      const s = { contender, ok: ok.length, runs: mine.length, firstMs: median(ok.map((r) => r.firstMs)), scriptMs: median(ok.map((r) => r.scriptMs)), minMs: ok.length ? Math.min(...ok.map((r) => r.firstMs)) : null, maxMs: ok.length ? Math.max(...ok.map((r) => r.firstMs)) : null };
+      summary.cold.push(s);
+      const label = { native: 'native EventSource', classic: 'eventsource-wasm script tag (dist/eventsource.js)', module: 'eventsource-wasm ES module (dist/index.js)', 'event-source-polyfill': 'event-source-polyfill (.min.js)' }[contender];
+      rows.push([label, fmt(s.firstMs), fmt(s.minMs), fmt(s.maxMs), fmt(s.scriptMs), `${s.ok}/${s.runs}`]);
+    }
+    lines.push(`First event, cold (${out.version}; per sample a fresh browser and profile, a warm-up page, then this page; from before the script tag; medians of ${cfg.cold})`);
+    lines.push(table(['page', 'first event ms', 'min', 'max', 'script ran ms', 'ok'], rows, ['l']));
+    lines.push('');
+  }
+
+  if (out.memory.length) {
+    const rows = [];
+    for (const r of out.memory) {
+      const periodic = (r.samples ?? []).filter((s) => s.label === 'periodic');
+      const first = periodic[0];
+      const start = (r.samples ?? []).find((s) => s.label === 'start');
+      const end = (r.samples ?? []).find((s) => s.label === 'end');
+      const closed = (r.samples ?? []).find((s) => s.label === 'closed+gc');
+      const peak = (key) => {
+        const v = (r.samples ?? []).map((s) => s[key]).filter((x) => typeof x === 'number');
+        return v.length ? Math.max(...v) : null;
+      };
+      const d = (sample, key) => (sample && typeof sample[key] === 'number' ? sample[key] : null);
+      const s = {
+        contender: r.contender, requests: r.requests, ok: !!r.ok, outcome: r.outcome, events: r.events, seconds: r.ms / 1000,
+        mbPerS: r.ok ? (r.events * 64) / 1e6 / (r.ms / 1000) : null,
+        heapStart: d(start, 'heap'), wasmStart: d(start, 'wasm'),
+        heapAt16: d(first, 'heap'), heapEnd: d(end, 'heap'), heapPeak: peak('heap'), heapClosedGc: d(closed, 'heap'),
+        maxFetchChunkBytes: r.maxFetchChunk ?? null, maxXhrChunkUnits: r.maxXhrChunk ?? null,
+        wasmAt16: d(first, 'wasm'), wasmEnd: d(end, 'wasm'), wasmPeak: peak('wasm'),
+      };
+      s.heapGrowth = s.heapAt16 !== null && s.heapEnd !== null ? s.heapEnd - s.heapAt16 : null;
+      s.wasmGrowth = s.wasmAt16 !== null && s.wasmEnd !== null ? s.wasmEnd - s.wasmAt16 : null;
+      summary.memory.push(s);
+      rows.push([r.contender, r.requests ?? '-', r.ok ? fmtInt(r.events) : `FAILED (${r.outcome ?? r.error ?? '?'}; ${fmtInt(r.events)} ev)`, fmt(s.seconds), fmt(s.mbPerS),
+        fmt(mib(s.heapStart)), fmt(mib(s.heapAt16)), fmt(mib(s.heapEnd)), fmt(mib(s.heapGrowth)), fmt(mib(s.heapPeak)),
+        fmt(mib(s.wasmStart), 2), fmt(mib(s.wasmAt16), 2), fmt(mib(s.wasmEnd), 2), fmt(mib(s.wasmGrowth), 2),
+        fmt(mib(Math.max(r.maxFetchChunk ?? 0, r.maxXhrChunk ?? 0) || null), 2)]);
+    }
+    lines.push(`Memory over ${cfg.memoryMib} MiB of /t/endless (64-byte events) (${out.version}; one run each; MiB)`);
+    lines.push(table(['contender', 'requests', 'events', 's', 'MB/s', 'heap start', '@16MiB', 'end', 'growth', 'peak', 'wasm start', '@16MiB', 'end', 'growth', 'max chunk'], rows, ['l']));
+    lines.push('  heap: performance.memory.usedJSHeapSize (Chromium only; not GC-forced while streaming; start is after a GC). wasm: the');
+    lines.push('  engine\'s WebAssembly.Memory size (the polyfill from /js/index.js, which shares /pkg/eventsource_wasm.js and its exported');
+    lines.push('  memory; same code as dist/). growth: end minus the sample at 16 MiB. max chunk: the largest fetch read (MiB) or XHR');
+    lines.push('  responseText growth between two reads (Mi UTF-16 units) the page saw. Samples (also at 1k, 2k, 4k... events) in the JSON.');
+    lines.push('');
+  }
+
+  // Targets, stated, not asserted.
+  const T = (label, value, target, met) => lines.push(`  ${met === null ? 'info   ' : met ? 'met    ' : 'NOT met'}  ${label}: ${value} (target ${target})`);
+  lines.push(`Targets (${kind}):`);
+  const get = (corpus, c) => summary.throughput.find((s) => s.corpus === corpus && s.contender === c);
+  for (const corpus of ['tokens', 'ticker']) {
+    const w = get(corpus, 'wasm-fetch');
+    const e = get(corpus, 'event-source-polyfill');
+    if (w && e && w.eventsPerS && e.eventsPerS) T(`${corpus}: wasm-fetch / event-source-polyfill events/s`, `${fmt(w.eventsPerS / e.eventsPerS, 2)}x`, '>= 1.0x', w.eventsPerS >= e.eventsPerS);
+  }
+  for (const corpus of cfg.corpora) {
+    const w = get(corpus, 'wasm-fetch');
+    const d = get(corpus, 'fetch-drain');
+    if (w && d && w.mbPerS && d.mbPerS) T(`${corpus}: wasm-fetch MB/s vs half the fetch+TextDecoder drain`, `${fmt(w.mbPerS)} vs ${fmt(d.mbPerS / 2)}`, '>=', w.mbPerS >= d.mbPerS / 2);
+  }
+  for (const p of summary.parser) if (p.ratio) T(`${p.corpus}: wasm parser / eventsource-parser`, `${fmt(p.ratio, 2)}x`, '>= 2x', p.ratio >= 2);
+  for (const s of sizeRows.slice(0, 2)) T(`${s.label}: gzipped bytes a page loads`, `${s.gzip} B`, '<= 8192 B', s.gzip <= 8192);
+  const coldOf = (c) => summary.cold.find((s) => s.contender === c)?.firstMs;
+  for (const c of ['classic', 'module']) {
+    if (coldOf(c) && coldOf('event-source-polyfill')) T(`first event cold, ${c} vs event-source-polyfill`, `${fmt(coldOf(c))} ms vs ${fmt(coldOf('event-source-polyfill'))} ms`, 'no slower', coldOf(c) <= coldOf('event-source-polyfill'));
+  }
+  for (const m of summary.memory) {
+    if (m.contender.startsWith('wasm-') && m.ok) {
+      const parts = [];
+      if (m.heapGrowth !== null) parts.push(`heap ${fmt(mib(m.heapGrowth))} MiB`);
+      if (m.wasmGrowth !== null) parts.push(`wasm ${fmt(mib(m.wasmGrowth), 2)} MiB`);
+      T(`${m.contender}: growth from 16 MiB to the end`, parts.join(', ') || '-', 'report', null);
+    }
+  }
+  lines.push('');
+  return { lines, summary };
+}
+
+// ---------------------------------------------------------------- main
+
+async function main() {
+  const started = performance.now();
+  for (const f of ['dist/index.js', 'dist/eventsource.js', 'dist/eventsource_wasm_bg.wasm', 'pkg/eventsource_wasm.js', 'pkg/eventsource_wasm_bg.wasm']) {
+    if (!existsSync(join(ROOT, f))) throw new Error(`${f} is missing: run bash scripts/build.sh first`);
+  }
+  const corpusDir = join(ROOT, 'target', `corpora-${cfg.mib}`);
+  const { corpora } = await ensureCorpora(cfg.mib, { dir: corpusDir, log });
+  await buildVendor();
+  const sizeRows = sizes();
+
+  const ref = await startReferenceServer(corpusDir);
+  const runner = await startRunnerServer();
+  log(`reference server ${ref.origin}, runner ${runner.origin}; parts: ${cfg.parts.join(', ')}; browsers: ${cfg.browsers.join(', ')}`);
+  const stopAll = async () => {
+    for (const b of liveBrowsers) await b.kill();
+    await ref.stop();
+  };
+  const onSignal = () => {
+    stopAll().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  const results = {};
+  try {
+    for (const kind of cfg.browsers) {
+      const t0 = performance.now();
+      results[kind] = await benchBrowser(kind, { ref, runner, corpora });
+      results[kind].seconds = (performance.now() - t0) / 1000;
+    }
+  } finally {
+    await stopAll();
+    await runner.close();
+  }
+
+  const printed = [];
+  printed.push('Bytes a page loads (gzip -9 of each file, summed)');
+  printed.push(table(['what', 'raw B', 'gzipped B'], sizeRows.map((s) => [`${s.label}: ${s.files.map((f) => f.file.replace('www/bench/vendor/', 'vendor/')).join(' + ')}`, s.raw, s.gzip]), ['l']));
+  printed.push('');
+  const json = {
+    date: new Date().toISOString(),
+    config: cfg,
+    corpora: corpora.map((c) => c.meta),
+    sizes: sizeRows,
+    browsers: {},
+  };
+  for (const kind of cfg.browsers) {
+    const { lines, summary } = summarize(kind, results[kind], sizeRows);
+    printed.push(`==================== ${kind} ====================`, ...lines);
+    json.browsers[kind] = { version: results[kind].version, seconds: results[kind].seconds, skipped: results[kind].skipped, summary, runs: results[kind] };
+  }
+  json.seconds = (performance.now() - started) / 1000;
+  printed.push(`Total ${fmt(json.seconds)} s (${cfg.browsers.map((k) => `${k} ${fmt(results[k].seconds)} s`).join(', ')})`);
+  console.log(printed.join('\n'));
+  mkdirSync(dirname(cfg.out), { recursive: true });
+  writeFileSync(cfg.out, `${JSON.stringify(json, null, 1)}\n`);
+  log(`wrote ${cfg.out}`);
+}
+
+main().catch((e) => {
+  log(e.stack || String(e));
+  process.exit(1);
+});
