@@ -107,41 +107,64 @@ fn on_response(shared: &Rc<Shared>, generation: u32, response: Response) {
     Shared::wait(shared, &reader.read(), generation, READ);
 }
 
+/// The most bytes handed to the parser at once. Browsers may deliver a body in pieces of any
+/// size (Firefox hands over 100+ MiB at once when the page is busy); in slices, the copy in wasm
+/// memory and the batch of events stay small, and wasm memory, which never shrinks, stays low.
+const SLICE: u32 = 1 << 20;
+
 fn on_read(shared: &Rc<Shared>, generation: u32, result: ReadableStreamReadResult) {
-    let step = {
-        let Ok(mut guard) = shared.state.try_borrow_mut() else {
-            return;
-        };
-        let state = &mut *guard;
-        if result.get_done().unwrap_or(true) {
+    if result.get_done().unwrap_or(true) {
+        let step = {
+            let Ok(mut state) = shared.state.try_borrow_mut() else {
+                return;
+            };
             state.active = None;
             state.conn.on_end(sys::now())
+        };
+        return perform(shared, step);
+    }
+    let chunk: js_sys::Uint8Array = result.get_value().unchecked_into();
+    let total = chunk.length();
+    let mut start = 0;
+    while start < total {
+        let end = total.min(start.saturating_add(SLICE));
+        let piece = if start == 0 && end == total {
+            chunk.clone()
         } else {
-            let chunk: js_sys::Uint8Array = result.get_value().unchecked_into();
-            let len = chunk.length() as usize;
+            chunk.subarray(start, end)
+        };
+        let step = {
+            let Ok(mut guard) = shared.state.try_borrow_mut() else {
+                return;
+            };
+            let state = &mut *guard;
+            let len = piece.length() as usize;
             if state.scratch.len() < len {
                 state.scratch.resize(len, 0);
             }
             let Some(bytes) = state.scratch.get_mut(..len) else {
                 return;
             };
-            chunk.copy_to(bytes);
+            piece.copy_to(bytes);
             state.conn.on_chunk(bytes, sys::now())
+        };
+        perform(shared, step);
+        // A handler may have closed the source, or a failure ended the request.
+        if !is_current(shared, generation) {
+            return;
         }
-    };
-    perform(shared, step);
+        start = end;
+    }
     // Read on while this request is still the one that streams.
     let reader = match shared.state.try_borrow() {
-        Ok(state) if state.generation == generation => match &state.active {
+        Ok(state) => match &state.active {
             Some(Active::Fetch(_, Some(reader))) => Some(reader.clone()),
             _ => None,
         },
-        _ => None,
+        Err(_) => None,
     };
     if let Some(reader) = reader {
-        if is_current(shared, generation) {
-            Shared::wait(shared, &reader.read(), generation, READ);
-        }
+        Shared::wait(shared, &reader.read(), generation, READ);
     }
 }
 

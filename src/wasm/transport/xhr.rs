@@ -172,7 +172,7 @@ fn on_change(weak: &Weak<Shared>, generation: u32) {
             return;
         }
     }
-    read_new_text(&shared, &xhr);
+    read_new_text(&shared, &xhr, generation);
     if !is_current(&shared, generation) {
         return;
     }
@@ -204,26 +204,43 @@ fn headers_seen(shared: &Shared) -> bool {
     }
 }
 
-/// Parses the part of `responseText` that arrived since the last call.
-fn read_new_text(shared: &Rc<Shared>, xhr: &XmlHttpRequest) {
+/// The most UTF-16 units of `responseText` handed to the parser at once (see `fetch::SLICE`:
+/// Firefox delivers a whole 256 MiB response in one progress event when the page is busy).
+const SLICE: u32 = 1 << 20;
+
+/// Parses the part of `responseText` that arrived since the last call, in slices.
+fn read_new_text(shared: &Rc<Shared>, xhr: &XmlHttpRequest, generation: u32) {
     let text = sys::response_text_js(xhr);
     let length = text.length();
-    let step = {
-        let Ok(mut state) = shared.state.try_borrow_mut() else {
-            return;
-        };
-        let read = match &state.active {
-            Some(Active::Xhr(request)) => request.read.replace(length),
+    for _ in 0..=length / SLICE {
+        let read = match shared.state.try_borrow().as_deref().map(|s| &s.active) {
+            Ok(Some(Active::Xhr(request))) => request.read.get(),
             _ => return,
         };
         if length <= read {
             return;
         }
-        // Only whole code points: the browser's decoder never ends the text inside a pair.
-        let fresh: alloc::string::String = text.slice(read, length).into();
-        state.conn.on_chunk(fresh.as_bytes(), sys::now())
-    };
-    perform(shared, step);
+        let mut end = length.min(read.saturating_add(SLICE));
+        // Never cut a surrogate pair (a high surrogate, 0xD800..0xDC00, last): its halves would
+        // each decode to U+FFFD.
+        if end < length && (55296.0..56320.0).contains(&text.char_code_at(end - 1)) {
+            end -= 1;
+        }
+        let step = {
+            let Ok(mut state) = shared.state.try_borrow_mut() else {
+                return;
+            };
+            if let Some(Active::Xhr(request)) = &state.active {
+                request.read.set(end);
+            }
+            let fresh: alloc::string::String = text.slice(read, end).into();
+            state.conn.on_chunk(fresh.as_bytes(), sys::now())
+        };
+        perform(shared, step);
+        if !is_current(shared, generation) {
+            return;
+        }
+    }
 }
 
 /// Replaces a request whose `responseText` grew past the bound, between two events.
