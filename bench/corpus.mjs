@@ -256,6 +256,7 @@ function readMeta(metaPath) {
  * `{ dir, mib, corpora: [{ name, path, metaPath, meta }] }`, in a fixed order.
  */
 export async function ensureCorpora(mib = Number(process.env.CORPUS_MIB) || DEFAULT_MIB, options = {}) {
+  mib = Number(mib);
   const dir = resolve(options.dir ?? process.env.CORPUS_DIR ?? DEFAULT_DIR);
   const log = options.log ?? ((msg) => process.stderr.write(`${msg}\n`));
   if (!(mib > 0) || mib > 4096) throw new RangeError(`corpus size must be in (0, 4096] MiB, got ${mib}`);

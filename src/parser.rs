@@ -18,13 +18,22 @@
 //! A multi-byte character split across chunks needs no special care either: an unfinished line
 //! is kept as bytes until its line end arrives, and only complete lines are ever decoded.
 //!
+//! The same reasoning lets a caller that already holds text (a streaming decoder validated each
+//! chunk once, as `TextDecoder` does for JavaScript parsers) feed it with [`Parser::feed_str`]
+//! and receive `&str` fields through a [`TextSink`], with no second validation: cutting valid
+//! UTF-8 at ASCII bytes leaves valid UTF-8, and an unfinished line carried across chunks is a
+//! concatenation of such pieces.
+//!
 //! # Cost model
 //!
 //! Lines that lie wholly inside a chunk are parsed in place, with no copy but the append of a
 //! `data` value to the data buffer; only the unfinished tail of a chunk is copied, into a buffer
-//! that is reused. The buffers grow to the largest line or event seen and are never freed while
-//! the parser lives, so the steady state allocates nothing. A line end is found eight bytes at a
-//! time (see [`find_line_end`]), and the search never revisits bytes: one huge line fed a byte
+//! that is reused. The commonest event, one `data` line directly followed by the empty line, is
+//! not copied at all: it is handed to the sink straight from the chunk. `data` and empty lines
+//! are parsed inline, the other fields, comments and a stream's first line (which may hold a
+//! BOM) out of line. The buffers grow to the largest line or event seen and are never freed
+//! while the parser lives, so the steady state allocates nothing. A line end is found a word at
+//! a time (see [`find_line_end`]), and the search never revisits bytes: one huge line fed a byte
 //! at a time costs linear time.
 
 use alloc::vec::Vec;
@@ -44,6 +53,18 @@ pub trait Sink {
 
     /// A `retry` field with a valid value: the new reconnection time in milliseconds
     /// (saturating at `u64::MAX`).
+    fn retry(&mut self, millis: u64) {
+        let _ = millis;
+    }
+}
+
+/// What the parser reports when fed text with [`Parser::feed_str`]: a [`Sink`] whose fields
+/// are `&str`, handed out without being decoded or validated again.
+pub trait TextSink {
+    /// An event is dispatched: see [`Sink::event`].
+    fn event(&mut self, event_type: &str, data: &str, last_event_id: &str);
+
+    /// A `retry` field with a valid value: see [`Sink::retry`].
     fn retry(&mut self, millis: u64) {
         let _ = millis;
     }
@@ -75,11 +96,12 @@ pub struct Parser {
     data: Vec<u8>,
     /// The event type buffer.
     event_type: Vec<u8>,
-    /// The last event ID buffer, set by `id` fields.
+    /// The last event ID buffer, set by `id` fields, while `id_dirty`; otherwise the buffer
+    /// equals `last_event_id` and this holds nothing of use.
     id_buffer: Vec<u8>,
     /// The source's last event ID string: the buffer as it was at the last dispatch.
     last_event_id: Vec<u8>,
-    /// `id_buffer` differs from `last_event_id`: copy it at the next dispatch.
+    /// An `id` field set the buffer since the last dispatch: `id_buffer` holds it.
     id_dirty: bool,
     /// The previous chunk ended with CR: an LF that starts the next one ends nothing.
     after_cr: bool,
@@ -87,6 +109,9 @@ pub struct Parser {
     at_stream_start: bool,
     /// Set to false when the input was already decoded by someone who stripped the BOM.
     strip_bom: bool,
+    /// Some input came through [`Parser::feed`], as bytes that may not be UTF-8: the buffers
+    /// may hold invalid sequences, so [`Parser::feed_str`] must check what it hands out.
+    bytes_fed: bool,
     failed: bool,
     max: usize,
 }
@@ -112,6 +137,7 @@ impl Parser {
             after_cr: false,
             at_stream_start: true,
             strip_bom: true,
+            bytes_fed: false,
             failed: false,
             max: max_event_size,
         }
@@ -147,11 +173,7 @@ impl Parser {
         self.line.clear();
         self.data.clear();
         self.event_type.clear();
-        if self.id_dirty {
-            self.id_buffer.clear();
-            self.id_buffer.extend_from_slice(&self.last_event_id);
-            self.id_dirty = false;
-        }
+        self.id_dirty = false;
         self.after_cr = false;
         self.at_stream_start = true;
         self.strip_bom = true;
@@ -160,6 +182,22 @@ impl Parser {
 
     /// Parses one chunk, reporting every event it completes, in order.
     pub fn feed<S: Sink>(&mut self, chunk: &[u8], sink: &mut S) -> Result<(), Error> {
+        self.bytes_fed = true;
+        self.feed_bytes(chunk, sink)
+    }
+
+    /// Parses one chunk of text, already decoded (say by a streaming UTF-8 decoder that carries
+    /// an incomplete character over to the next chunk), and hands the sink `&str` fields without
+    /// checking them again: the standard cuts lines and fields only at ASCII characters, so
+    /// every field of valid text is valid text. Equivalent to [`Parser::feed`] on the chunk's
+    /// bytes; the two can be mixed, at the cost of a check per field once `feed` was used.
+    pub fn feed_str<S: TextSink>(&mut self, chunk: &str, sink: &mut S) -> Result<(), Error> {
+        let valid = !self.bytes_fed;
+        self.feed_bytes(chunk.as_bytes(), &mut Text { sink, valid })
+    }
+
+    /// [`Parser::feed`] for any sink: the parse, and the parser's failure around it.
+    fn feed_bytes<S: Sink>(&mut self, chunk: &[u8], sink: &mut S) -> Result<(), Error> {
         if self.failed {
             return Err(Error::TooLarge);
         }
@@ -192,6 +230,7 @@ impl Parser {
                     if self.line.len() + rest.len() > self.max {
                         return Err(Error::TooLarge);
                     }
+                    reserve_bounded(&mut self.line, rest.len(), self.max);
                     self.line.extend_from_slice(rest);
                     return Ok(());
                 }
@@ -200,6 +239,7 @@ impl Parser {
                     if self.line.len() + head.len() > self.max {
                         return Err(Error::TooLarge);
                     }
+                    reserve_bounded(&mut self.line, head.len(), self.max);
                     self.line.extend_from_slice(head);
                     let line = core::mem::take(&mut self.line);
                     let outcome = self.process_line(&line, sink);
@@ -212,18 +252,39 @@ impl Parser {
             }
         }
 
-        // Lines wholly inside this chunk: parsed in place.
+        // Lines wholly inside this chunk: parsed in place. `data` and empty lines, nearly all
+        // the lines of real streams, are handled here; the others go to `process_line`.
         while let Some(end) = find_line_end(rest) {
             let (line, tail) = rest.split_at(end);
             if line.len() > self.max {
                 return Err(Error::TooLarge);
             }
-            self.process_line(line, sink)?;
             rest = self.skip_line_end(tail);
+            match line {
+                // The first line of a stream may start with a BOM: `process_line` strips it.
+                _ if self.at_stream_start => self.process_line(line, sink)?,
+                [] => self.dispatch(sink),
+                [b'd', b'a', b't', b'a', b':', value @ ..] => {
+                    let value = strip_space(value);
+                    if self.data.is_empty() && matches!(rest.first(), Some(b'\r' | b'\n')) {
+                        // A one-line event, `data: x` then an empty line: dispatched from the
+                        // chunk itself, without going through the data buffer.
+                        if value.len() >= self.max {
+                            return Err(Error::TooLarge);
+                        }
+                        rest = self.skip_line_end(rest);
+                        self.dispatch_line(value, sink);
+                    } else {
+                        self.append_data(value)?;
+                    }
+                }
+                _ => self.process_line(line, sink)?,
+            }
         }
         if rest.len() > self.max {
             return Err(Error::TooLarge);
         }
+        reserve_bounded(&mut self.line, rest.len(), self.max);
         self.line.extend_from_slice(rest);
         Ok(())
     }
@@ -242,6 +303,9 @@ impl Parser {
         }
     }
 
+    /// Any line, by the standard's rules. The loop in `feed_inner` keeps `data` and empty lines
+    /// for itself: this is the cold path, for the other fields, comments and a stream's first line.
+    #[inline(never)]
     fn process_line<S: Sink>(&mut self, mut line: &[u8], sink: &mut S) -> Result<(), Error> {
         if self.at_stream_start {
             self.at_stream_start = false;
@@ -261,29 +325,19 @@ impl Parser {
         }
         // "Collect the characters on the line before the first U+003A COLON character (:)."
         let (name, value) = match line.iter().position(|&b| b == b':') {
-            Some(colon) => {
-                let (name, value) = line.split_at(colon);
-                let value = &value[1..];
-                // "If value starts with a U+0020 SPACE character, remove it from value."
-                (name, value.strip_prefix(b" ").unwrap_or(value))
-            }
+            // "If value starts with a U+0020 SPACE character, remove it from value."
+            Some(colon) => (&line[..colon], strip_space(&line[colon + 1..])),
             None => (line, &[][..]),
         };
         match name {
-            b"data" => {
-                if self.data.len() + value.len() + 1 > self.max {
-                    return Err(Error::TooLarge);
-                }
-                self.data.extend_from_slice(value);
-                self.data.push(b'\n');
-            }
+            b"data" => self.append_data(value)?,
             b"event" => {
                 self.event_type.clear();
                 self.event_type.extend_from_slice(value);
             }
             // "If the field value does not contain U+0000 NULL, then set the last event ID
             // buffer to the field value. Otherwise, ignore the field."
-            b"id" if !value.contains(&0) => {
+            b"id" if value.iter().all(|&b| b != 0) => {
                 self.id_buffer.clear();
                 self.id_buffer.extend_from_slice(value);
                 self.id_dirty = true;
@@ -300,15 +354,24 @@ impl Parser {
         Ok(())
     }
 
-    /// "Dispatch the event", steps 1-5 (step 6, readyState, is the connection's business).
-    fn dispatch<S: Sink>(&mut self, sink: &mut S) {
-        // 1. "Set the last event ID string of the event source to the value of the last event ID
-        //    buffer. The buffer does not get reset."
-        if self.id_dirty {
-            self.last_event_id.clear();
-            self.last_event_id.extend_from_slice(&self.id_buffer);
-            self.id_dirty = false;
+    /// "Append the field value to the data buffer, then append a single U+000A LINE FEED (LF)
+    /// character to the data buffer."
+    #[inline]
+    fn append_data(&mut self, value: &[u8]) -> Result<(), Error> {
+        if self.data.len() + value.len() >= self.max {
+            return Err(Error::TooLarge);
         }
+        reserve_bounded(&mut self.data, value.len() + 1, self.max);
+        self.data.extend_from_slice(value);
+        self.data.push(b'\n');
+        Ok(())
+    }
+
+    /// "Dispatch the event", steps 1-5 (step 6, readyState, is the connection's business).
+    #[inline]
+    fn dispatch<S: Sink>(&mut self, sink: &mut S) {
+        // 1. See `set_last_event_id`.
+        self.set_last_event_id();
         // 2. "If the data buffer is an empty string, set the data buffer and the event type
         //    buffer to the empty string and return."
         // 3. "If the data buffer's last character is a U+000A LINE FEED (LF) character, then
@@ -321,6 +384,51 @@ impl Parser {
         self.data.clear();
         self.event_type.clear();
     }
+
+    /// [`Parser::dispatch`] of an event whose data buffer would hold `data` and LF (and so is
+    /// not empty).
+    #[inline]
+    fn dispatch_line<S: Sink>(&mut self, data: &[u8], sink: &mut S) {
+        self.set_last_event_id();
+        sink.event(&self.event_type, data, &self.last_event_id);
+        self.event_type.clear();
+    }
+
+    /// Dispatch step 1: "Set the last event ID string of the event source to the value of the
+    /// last event ID buffer. The buffer does not get reset."
+    #[inline]
+    fn set_last_event_id(&mut self) {
+        if self.id_dirty {
+            // A swap, not a copy: `id_buffer` is of no use until the next `id` field.
+            core::mem::swap(&mut self.last_event_id, &mut self.id_buffer);
+            self.id_dirty = false;
+        }
+    }
+}
+
+/// "If value starts with a U+0020 SPACE character, remove it from value."
+#[inline]
+fn strip_space(value: &[u8]) -> &[u8] {
+    value.strip_prefix(b" ").unwrap_or(value)
+}
+
+/// Makes room for `extra` more bytes in a buffer that may never exceed `max`.
+///
+/// Small buffers double, as `Vec` does. A buffer that needs more than `max / 8` gets `max` at
+/// once: by doubling, each larger block would be placed after the freed smaller ones, and wasm
+/// memory, which never shrinks, would end near the sum of all the blocks (2-4 x `max` after one
+/// oversized line). This way it stays under `max + max / 4`. Limits above 1 GiB are not memory
+/// bounds anyone configured (tests use `usize::MAX`): those keep doubling.
+fn reserve_bounded(buf: &mut Vec<u8>, extra: usize, max: usize) {
+    let needed = buf.len().saturating_add(extra);
+    if needed <= buf.capacity() {
+        return;
+    }
+    if needed > max / 8 && max <= 1 << 30 {
+        buf.reserve_exact(max.max(needed) - buf.len());
+    } else {
+        buf.reserve(extra);
+    }
 }
 
 /// The index of the first CR or LF in `haystack`.
@@ -328,7 +436,9 @@ impl Parser {
 /// Eight bytes at a time (SWAR): for each byte `b` of a word, `x = b ^ '\n'` is zero exactly
 /// where `b` is LF, and `(x - 0x01..) & !x & 0x80..` sets the top bit of the lowest zero byte
 /// (a borrow can only create false positives *above* a real zero byte, so the lowest flag is
-/// exact). Portable, no SIMD needed, and about as fast as `memchr2` on event-stream lines,
+/// exact). Text has almost no bytes below 14 (CR is 13), so a word is first tested for one with
+/// `(w - 0x0E..) & !w & 0x80..`, three operations; only a word that has one is tested for CR
+/// and LF. Portable, no SIMD needed, and about as fast as `memchr2` on event-stream lines,
 /// which are short.
 #[inline]
 pub fn find_line_end(haystack: &[u8]) -> Option<usize> {
@@ -342,11 +452,13 @@ pub fn find_line_end(haystack: &[u8]) -> Option<usize> {
         let mut bytes = [0u8; 8];
         bytes.copy_from_slice(word);
         let w = u64::from_le_bytes(bytes);
-        let lf = w ^ LFS;
-        let cr = w ^ CRS;
-        let hits = ((lf.wrapping_sub(ONES) & !lf) | (cr.wrapping_sub(ONES) & !cr)) & HIGHS;
-        if hits != 0 {
-            return Some(offset + (hits.trailing_zeros() / 8) as usize);
+        if w.wrapping_sub(ONES * 14) & !w & HIGHS != 0 {
+            let lf = w ^ LFS;
+            let cr = w ^ CRS;
+            let hits = ((lf.wrapping_sub(ONES) & !lf) | (cr.wrapping_sub(ONES) & !cr)) & HIGHS;
+            if hits != 0 {
+                return Some(offset + (hits.trailing_zeros() / 8) as usize);
+            }
         }
         offset += 8;
     }
@@ -355,6 +467,44 @@ pub fn find_line_end(haystack: &[u8]) -> Option<usize> {
         .iter()
         .position(|&b| b == b'\n' || b == b'\r')
         .map(|i| offset + i)
+}
+
+/// A [`TextSink`] seen as a [`Sink`], for [`Parser::feed_str`].
+struct Text<'a, S> {
+    sink: &'a mut S,
+    /// Every chunk the parser was ever fed was a `&str`.
+    valid: bool,
+}
+
+impl<S: TextSink> Sink for Text<'_, S> {
+    #[inline]
+    fn event(&mut self, event_type: &[u8], data: &[u8], last_event_id: &[u8]) {
+        if self.valid {
+            self.sink
+                .event(text(event_type), text(data), text(last_event_id));
+        } else {
+            use alloc::string::String;
+            let lossy = String::from_utf8_lossy;
+            self.sink
+                .event(&lossy(event_type), &lossy(data), &lossy(last_event_id));
+        }
+    }
+
+    #[inline]
+    fn retry(&mut self, millis: u64) {
+        self.sink.retry(millis);
+    }
+}
+
+/// A field the parser cut from `&str` chunks, as the `&str` it is.
+#[inline(always)]
+fn text(field: &[u8]) -> &str {
+    debug_assert!(core::str::from_utf8(field).is_ok());
+    // SAFETY: called only while every chunk the parser was ever fed was a `&str` (`valid`).
+    // Each buffer and each slice it hands out is made of pieces of those chunks cut at ASCII
+    // bytes (CR, LF, `:`, space) or at chunk ends, minus a whole leading U+FEFF: every piece,
+    // and so their concatenation, is valid UTF-8.
+    unsafe { core::str::from_utf8_unchecked(field) }
 }
 
 /// A dispatched event, decoded: a convenience for native users and for tests.
@@ -371,16 +521,21 @@ pub struct Event {
 impl Event {
     /// Decodes what a [`Sink`] receives, replacing invalid UTF-8 with U+FFFD as WHATWG does.
     pub fn decode(event_type: &[u8], data: &[u8], last_event_id: &[u8]) -> Event {
-        use alloc::string::String;
+        let lossy = alloc::string::String::from_utf8_lossy;
+        Event::from_text(&lossy(event_type), &lossy(data), &lossy(last_event_id))
+    }
+
+    /// What a [`TextSink`] receives, as an owned event.
+    pub fn from_text(event_type: &str, data: &str, last_event_id: &str) -> Event {
         let event_type = if event_type.is_empty() {
-            String::from("message")
+            "message"
         } else {
-            String::from_utf8_lossy(event_type).into_owned()
+            event_type
         };
         Event {
-            event_type,
-            data: String::from_utf8_lossy(data).into_owned(),
-            last_event_id: String::from_utf8_lossy(last_event_id).into_owned(),
+            event_type: event_type.into(),
+            data: data.into(),
+            last_event_id: last_event_id.into(),
         }
     }
 }
@@ -411,6 +566,19 @@ impl Sink for Collect {
     }
 }
 
+impl TextSink for Collect {
+    fn event(&mut self, event_type: &str, data: &str, last_event_id: &str) {
+        self.items.push(Item::Event(Event::from_text(
+            event_type,
+            data,
+            last_event_id,
+        )));
+    }
+    fn retry(&mut self, millis: u64) {
+        self.items.push(Item::Retry(millis));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -435,4 +603,43 @@ mod tests {
         let near: Vec<u8> = (0..=255u8).filter(|&b| b != b'\r' && b != b'\n').collect();
         assert_eq!(find_line_end(&near), None);
     }
+
+    #[test]
+    fn find_line_end_sees_past_other_low_bytes() {
+        // Bytes below 14 pass the first, cheap test: before, after or beside a line end, in the
+        // same word or not, they must not hide it or be taken for it.
+        for low in (0..14u8).filter(|&b| b != b'\r' && b != b'\n') {
+            let mut input = alloc::vec![b'a'; 40];
+            for j in 0..input.len() {
+                input[j] = low;
+                assert_eq!(find_line_end(&input), None);
+                for i in (0..input.len()).filter(|&i| i != j) {
+                    input[i] = b'\n';
+                    assert_eq!(find_line_end(&input), Some(i));
+                    input[i] = b'a';
+                }
+                input[j] = b'a';
+            }
+        }
+    }
+
+    #[test]
+    fn buffers_never_grow_past_the_limit() {
+        struct Nothing;
+        impl Sink for Nothing {
+            fn event(&mut self, _: &[u8], _: &[u8], _: &[u8]) {}
+        }
+        let max = 16 << 20;
+        let mut parser = Parser::new(max);
+        let chunk = alloc::vec![b'x'; 100_000];
+        parser.feed(b"data: ", &mut Nothing).unwrap();
+        let mut peak = 0;
+        while parser.feed(&chunk, &mut Nothing).is_ok() {
+            peak = peak.max(parser.line.capacity());
+        }
+        // Doubling would have reached 24 MiB; the jump gives exactly the limit.
+        assert_eq!(peak, max);
+        assert_eq!(parser.line.capacity(), 0, "freed after the failure");
+    }
+
 }
