@@ -280,6 +280,8 @@ fn poll(app: &Arc<App>, hub: &Arc<Hub>, resume: Option<u64>, q: &Query) -> Respo
     http_util::sse_headers(&mut resp, &ctype);
     let last = resume.unwrap_or_else(|| hub.newest_id());
     let hub = hub.clone();
+    // Polling clients reconnect after a network error too: give them the same `retry` as streams.
+    let retry = Bytes::from(format!("retry: {}\n\n", app.config.retry.as_millis()));
     tokio::spawn(async move {
         let mut newest = hub.subscribe();
         newest.borrow_and_update();
@@ -293,6 +295,9 @@ fn poll(app: &Arc<App>, hub: &Arc<Hub>, resume: Option<u64>, q: &Query) -> Respo
                 _ = crate::body::stopped(&mut shutdown) => return,
             }
             batch = hub.since(last, BATCH);
+        }
+        if !sink.send(retry).await {
+            return;
         }
         for ev in batch {
             if !sink.send(ev.frame).await {

@@ -8,7 +8,7 @@ use crate::static_files::{default_mounts, Mount};
 pub const USAGE: &str = "\
 usage: sse-server [--port N] [--second-port N] [--static PREFIX=DIR]... [--corpus-dir DIR]
                   [--stats-interval-ms N] [--ticker-interval-ms N] [--keepalive-ms N] [--poll-wait-ms N]
-                  [--retry-ms N] [--state-file PATH]
+                  [--retry-ms N] [--state-file PATH] [--extra-ports N]
 
   --port N                main listener on 127.0.0.1 (default 8080; 0 = any free port)
   --second-port N         second listener, same routes, another origin for CORS (default 0)
@@ -21,8 +21,14 @@ usage: sse-server [--port N] [--second-port N] [--static PREFIX=DIR]... [--corpu
   --retry-ms N            the `retry:` field sent first on /stats and /ticker (default 2000)
   --state-file PATH       persist the /stats history in PATH (an append-only journal) so ids
                           continue across a restart, even after SIGKILL (default: none)
+  --extra-ports N         N more listeners on free ports, same routes: more origins, e.g. for
+                          many streams at once past the 6-per-origin limit (default 0, max 256)
 
-Prints `READY http://127.0.0.1:<port> http://127.0.0.1:<second-port>` on stdout once listening.";
+Prints `READY http://127.0.0.1:<port> http://127.0.0.1:<second-port>` on stdout once listening,
+followed by the extra listeners' URLs on the same line when --extra-ports is given.";
+
+/// The most `--extra-ports` accepted (each is one listening socket and one accept task).
+pub const MAX_EXTRA_PORTS: u16 = 256;
 
 /// Everything the server needs to start; `Default` is the CLI's defaults.
 #[derive(Clone, Debug)]
@@ -39,6 +45,8 @@ pub struct Config {
     pub retry: Duration,
     /// `--state-file`: where the `/stats` history is journaled; `None` keeps it in memory only.
     pub state_file: Option<PathBuf>,
+    /// `--extra-ports`: how many more listeners (on free ports) serve the same routes.
+    pub extra_ports: u16,
 }
 
 impl Default for Config {
@@ -54,6 +62,7 @@ impl Default for Config {
             poll_wait: Duration::from_secs(15),
             retry: Duration::from_millis(2000),
             state_file: None,
+            extra_ports: 0,
         }
     }
 }
@@ -112,6 +121,13 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, String>
                 }
                 cfg.state_file = Some(PathBuf::from(v));
             }
+            "--extra-ports" => {
+                let n: u16 = num(&flag, &value()?)?;
+                if n > MAX_EXTRA_PORTS {
+                    return Err(format!("--extra-ports: at most {MAX_EXTRA_PORTS}, got {n}"));
+                }
+                cfg.extra_ports = n;
+            }
             _ => return Err(format!("unknown argument {arg:?}")),
         }
     }
@@ -154,12 +170,19 @@ mod tests {
         assert_eq!(c.mounts, vec![Mount::new("/a", "b"), Mount::new("/", "c")]);
         assert_eq!(c.stats_interval, Duration::from_millis(20));
         assert_eq!((c.retry, c.state_file), (Duration::from_millis(2000), None));
+        assert_eq!(c.extra_ports, 0);
         let Ok(Command::Run(c)) = parse(args("--retry-ms 250 --state-file=/tmp/x.journal")) else {
             panic!("parse failed")
         };
         assert_eq!(c.retry, Duration::from_millis(250));
         assert_eq!(c.state_file, Some(PathBuf::from("/tmp/x.journal")));
         assert!(parse(args("--state-file=")).is_err());
+        let Ok(Command::Run(c)) = parse(args("--extra-ports 38")) else {
+            panic!("parse failed")
+        };
+        assert_eq!(c.extra_ports, 38);
+        assert!(parse(args("--extra-ports 257")).is_err());
+        assert!(parse(args("--extra-ports -1")).is_err());
         assert!(parse(args("--bogus")).is_err());
         assert!(parse(args("--port")).is_err());
         assert!(matches!(parse(args("--help")), Ok(Command::Help)));

@@ -57,6 +57,8 @@ pub struct App {
 pub struct Running {
     pub addr: SocketAddr,
     pub second_addr: SocketAddr,
+    /// The `--extra-ports` listeners, in the order they were opened.
+    pub extra_addrs: Vec<SocketAddr>,
     pub app: Arc<App>,
     shutdown_tx: watch::Sender<bool>,
     /// Every connection task holds a clone; `recv` yields `None` once all are gone.
@@ -71,6 +73,24 @@ impl Running {
 
     pub fn second_url(&self) -> String {
         format!("http://{}", self.second_addr)
+    }
+
+    /// The URLs of the `--extra-ports` listeners.
+    pub fn extra_urls(&self) -> Vec<String> {
+        self.extra_addrs
+            .iter()
+            .map(|a| format!("http://{a}"))
+            .collect()
+    }
+
+    /// The READY line the binary prints: `READY <url> <second url>`, then the extra URLs.
+    pub fn ready_line(&self) -> String {
+        let mut line = format!("READY {} {}", self.url(), self.second_url());
+        for url in self.extra_urls() {
+            line.push(' ');
+            line.push_str(&url);
+        }
+        line
     }
 
     /// Stops accepting, ends every stream, and waits (at most `grace`) for the
@@ -97,6 +117,10 @@ fn unix_ms() -> u64 {
 pub async fn start(config: Config) -> io::Result<Running> {
     let main = TcpListener::bind((Ipv4Addr::LOCALHOST, config.port)).await?;
     let second = TcpListener::bind((Ipv4Addr::LOCALHOST, config.second_port)).await?;
+    let mut extra = Vec::with_capacity(usize::from(config.extra_ports));
+    for _ in 0..config.extra_ports {
+        extra.push(TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?);
+    }
     let (shutdown_tx, shutdown) = watch::channel(false);
     let first_id = unix_ms();
     // With a state file, /stats continues its ids and history from the journal.
@@ -122,15 +146,28 @@ pub async fn start(config: Config) -> io::Result<Running> {
     let (conn_tx, conns_done) = mpsc::channel::<()>(1);
     let addr = main.local_addr()?;
     let second_addr = second.local_addr()?;
-    let tasks = vec![
+    let extra_addrs = extra
+        .iter()
+        .map(TcpListener::local_addr)
+        .collect::<io::Result<Vec<_>>>()?;
+    let mut tasks = vec![
         tokio::spawn(accept_loop(main, app.clone(), conn_tx.clone())),
-        tokio::spawn(accept_loop(second, app.clone(), conn_tx)),
+        tokio::spawn(accept_loop(second, app.clone(), conn_tx.clone())),
         stats::spawn(app.clone()),
         ticker::spawn(app.clone()),
     ];
+    for listener in extra {
+        tasks.push(tokio::spawn(accept_loop(
+            listener,
+            app.clone(),
+            conn_tx.clone(),
+        )));
+    }
+    drop(conn_tx);
     Ok(Running {
         addr,
         second_addr,
+        extra_addrs,
         app,
         shutdown_tx,
         conns_done,

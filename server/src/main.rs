@@ -56,15 +56,20 @@ async fn run(config: sse_server::Config) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    // The one line on stdout: harnesses wait for it, then read the two origins.
+    // The one line on stdout: harnesses wait for it, then read the two origins (and the
+    // --extra-ports ones after them).
     let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "READY {} {}", running.url(), running.second_url());
+    let _ = writeln!(out, "{}", running.ready_line());
     let _ = out.flush();
     drop(out);
     eprintln!(
-        "sse-server: serving {} and {} (static: {})",
+        "sse-server: serving {} and {}{} (static: {})",
         running.url(),
         running.second_url(),
+        match running.extra_addrs.len() {
+            0 => String::new(),
+            n => format!(" and {n} extra ports"),
+        },
         running
             .app
             .config

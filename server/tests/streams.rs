@@ -58,6 +58,17 @@ async fn stats_redirects_a_page_load() {
     srv.shutdown(Duration::from_secs(1)).await;
 }
 
+/// The events of a polling response, after checking that it starts with the `retry` block.
+fn poll_blocks(body: &str) -> Vec<Block> {
+    let mut blocks = parse_blocks(body);
+    assert!(
+        !blocks.is_empty(),
+        "a polling response carries at least its retry"
+    );
+    assert_eq!(blocks.remove(0).retry.as_deref(), Some("2000"));
+    blocks
+}
+
 #[tokio::test]
 async fn polling_gets_one_batch_then_the_next() {
     let srv = start().await;
@@ -66,7 +77,7 @@ async fn polling_gets_one_batch_then_the_next() {
     let mut r = get(srv.addr, "/stats?poll_wait=5000", &[xrw]).await;
     assert_eq!(r.header("content-type"), Some("text/event-stream"));
     let body = String::from_utf8(r.read_to_end().await).expect("utf8");
-    let blocks = parse_blocks(&body);
+    let blocks = poll_blocks(&body);
     assert!(!blocks.is_empty(), "a batch arrives");
     let first = blocks[0].id_num().expect("id");
     assert_consecutive(&blocks, first);
@@ -79,7 +90,7 @@ async fn polling_gets_one_batch_then_the_next() {
         &[xrw, ("Last-Event-ID", &last.to_string())],
     )
     .await;
-    let blocks = parse_blocks(&String::from_utf8(r.read_to_end().await).expect("utf8"));
+    let blocks = poll_blocks(&String::from_utf8(r.read_to_end().await).expect("utf8"));
     assert!(!blocks.is_empty());
     assert_consecutive(&blocks, last + 1);
     let last = blocks[blocks.len() - 1].id_num().expect("id");
@@ -88,12 +99,12 @@ async fn polling_gets_one_batch_then_the_next() {
     let target = format!("/stats?poll_wait=5000&lastEventId={last}&poll_ctype=text/plain");
     let mut r = get(srv.addr, &target, &[xrw]).await;
     assert_eq!(r.header("content-type"), Some("text/plain"));
-    let blocks = parse_blocks(&String::from_utf8(r.read_to_end().await).expect("utf8"));
+    let blocks = poll_blocks(&String::from_utf8(r.read_to_end().await).expect("utf8"));
     assert_consecutive(&blocks, last + 1);
 
     // Polling works on the ticker too.
     let mut r = get(srv.addr, "/ticker?poll_wait=5000", &[xrw]).await;
-    let blocks = parse_blocks(&String::from_utf8(r.read_to_end().await).expect("utf8"));
+    let blocks = poll_blocks(&String::from_utf8(r.read_to_end().await).expect("utf8"));
     assert!(blocks.iter().any(|b| b.event.as_deref() == Some("tick")));
     srv.shutdown(Duration::from_secs(1)).await;
 }

@@ -146,8 +146,9 @@ function spawnOnce(bin, argv, logFile, readyTimeoutMs) {
       const lines = buffered.split('\n');
       buffered = lines.pop();
       for (const line of lines) {
-        const m = /^READY (http:\/\/127\.0\.0\.1:\d+) (http:\/\/127\.0\.0\.1:\d+)\s*$/.exec(line);
-        if (m) return finish(null, { child, origin: m[1], origin2: m[2] });
+        // `--extra-ports N` appends N more origins after the two.
+        const m = /^READY (http:\/\/127\.0\.0\.1:\d+) (http:\/\/127\.0\.0\.1:\d+)((?: http:\/\/127\.0\.0\.1:\d+)*)\s*$/.exec(line);
+        if (m) return finish(null, { child, origin: m[1], origin2: m[2], extraOrigins: m[3].split(' ').filter(Boolean) });
       }
     });
   });
