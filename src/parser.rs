@@ -641,5 +641,4 @@ mod tests {
         assert_eq!(peak, max);
         assert_eq!(parser.line.capacity(), 0, "freed after the failure");
     }
-
 }
