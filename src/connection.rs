@@ -303,6 +303,66 @@ impl Connection {
         }
     }
 
+    /// Like [`Connection::on_chunk`], but stops right after the first blank line that
+    /// dispatches an event with an `id` of its own (a point a server can resume from exactly),
+    /// and says how many bytes it consumed then; `None` when no such point came. A transport that
+    /// must replace its request (see [`Connection::on_recycle`]) feeds with this, then recycles
+    /// at the cut: the server replays the rest, nothing is lost or repeated.
+    pub fn on_chunk_until_resume_point(&mut self, bytes: &[u8], now: u64) -> (Step, Option<usize>) {
+        self.batch.clear();
+        if self.phase != Phase::Streaming {
+            return (Step::default(), None);
+        }
+        if !bytes.is_empty() {
+            self.failures = 0;
+            self.got_bytes = true;
+        }
+        self.arm_heartbeat(now);
+        let mut consumed = 0;
+        let mut cut = None;
+        let mut result = Ok(());
+        // Line by line: slow, but only used once per recycled request.
+        while let Some(rest) = bytes.get(consumed..).filter(|r| !r.is_empty()) {
+            let end = match crate::parser::find_line_end(rest) {
+                Some(i) if rest.get(i) == Some(&b'\r') && rest.get(i + 1) == Some(&b'\n') => i + 2,
+                Some(i) => i + 1,
+                None => rest.len(),
+            };
+            let before = self.parser.resume_points();
+            result = self
+                .parser
+                .feed(rest.get(..end).unwrap_or(rest), &mut self.batch);
+            consumed += end;
+            if result.is_err() {
+                break;
+            }
+            if self.parser.resume_points() != before && self.parser.is_idle() {
+                cut = Some(consumed);
+                break;
+            }
+        }
+        if let Some(millis) = self.batch.retry() {
+            self.reconnection_time = millis;
+        }
+        let events = self.batch.events() > 0;
+        match result {
+            Ok(()) => (
+                Step {
+                    events,
+                    ..Step::default()
+                },
+                cut,
+            ),
+            Err(Error::TooLarge) => (
+                Step {
+                    events,
+                    ..self.fail(Failure::TooLarge)
+                },
+                None,
+            ),
+        }
+    }
+
     /// The response body ended normally.
     pub fn on_end(&mut self, now: u64) -> Step {
         if self.phase != Phase::Streaming {

@@ -103,6 +103,9 @@ pub struct Parser {
     last_event_id: Vec<u8>,
     /// An `id` field set the buffer since the last dispatch: `id_buffer` holds it.
     id_dirty: bool,
+    /// Dispatches that took their last event ID from an `id` field of their own block: the
+    /// points from which a server can resume the stream exactly (see [`Parser::resume_points`]).
+    resume_points: u32,
     /// The previous chunk ended with CR: an LF that starts the next one ends nothing.
     after_cr: bool,
     /// No line has ended yet on this stream: the first one may start with a BOM.
@@ -134,6 +137,7 @@ impl Parser {
             id_buffer: Vec::new(),
             last_event_id: Vec::new(),
             id_dirty: false,
+            resume_points: 0,
             after_cr: false,
             at_stream_start: true,
             strip_bom: true,
@@ -146,6 +150,13 @@ impl Parser {
     /// The source's last event ID string (raw UTF-8), for the `Last-Event-ID` header.
     pub fn last_event_id(&self) -> &[u8] {
         &self.last_event_id
+    }
+
+    /// A counter of dispatches (with or without data) whose block carried an `id` field. When
+    /// it moved during a feed that ended exactly on that dispatch's blank line, everything read
+    /// so far is covered by the last event ID: a server resuming from it repeats nothing.
+    pub fn resume_points(&self) -> u32 {
+        self.resume_points
     }
 
     /// Whether the parser is between events: no unfinished line, no pending data. A transport
@@ -402,6 +413,7 @@ impl Parser {
             // A swap, not a copy: `id_buffer` is of no use until the next `id` field.
             core::mem::swap(&mut self.last_event_id, &mut self.id_buffer);
             self.id_dirty = false;
+            self.resume_points = self.resume_points.wrapping_add(1);
         }
     }
 }

@@ -423,3 +423,35 @@ fn polling_paces_a_server_that_answers_empty_at_once() {
     c.on_chunk(b"data: x\n\n", 5001);
     assert_eq!(c.on_end(5002), request());
 }
+
+#[test]
+fn recycling_cuts_exactly_after_an_event_with_its_own_id() {
+    let mut c = open(Config::default());
+    let input = b"data: a\n\nid: 1\ndata: b\n\ndata: c\n\nid: 2\r\ndata: d\r\n\r\ndata: e\n\n";
+    // "id: 1 / data: b" is the first resume point; "data: a" before it has no id of its own.
+    let (first, cut) = c.on_chunk_until_resume_point(input, 0);
+    assert!(first.events);
+    assert_eq!(cut, Some(b"data: a\n\nid: 1\ndata: b\n\n".len()));
+    assert_eq!(c.batch().bytes(), b"\ra\r\r\rb\r;1\r");
+    // The rest of the same chunk: the next point is after the CRLF-ended "id: 2" event.
+    let rest = &input[cut.unwrap()..];
+    let (_, cut) = c.on_chunk_until_resume_point(rest, 0);
+    assert_eq!(cut, Some(b"data: c\n\nid: 2\r\ndata: d\r\n\r\n".len()));
+    assert!(c.is_between_events());
+    // An event without an id never makes a cut; a block with only an id does.
+    let (_, cut) = c.on_chunk_until_resume_point(b"data: e\n\n", 0);
+    assert_eq!(cut, None);
+    let (only_id, cut) = c.on_chunk_until_resume_point(b"id: 3\n\ndata: f\n\n", 0);
+    assert_eq!(cut, Some(7));
+    assert!(!only_id.events);
+    assert_eq!(c.last_event_id(), b"3");
+    assert_eq!(
+        c.on_recycle(0),
+        Step {
+            abort: true,
+            request: true,
+            ..step()
+        }
+    );
+    assert_eq!(c.request().last_event_id, Some(&b"3"[..]));
+}

@@ -14,6 +14,9 @@ wasm_bindgen_test_configure!(run_in_browser);
 extern "C" {
     #[wasm_bindgen(js_name = makeHost)]
     fn make_host(wanted: u32) -> JsValue;
+
+    #[wasm_bindgen(js_name = fetchText)]
+    fn fetch_text(url: &str) -> js_sys::Promise;
 }
 
 const SERVER: Option<&str> = option_env!("SSE_SERVER");
@@ -145,4 +148,41 @@ async fn a_bad_status_fails_without_reconnecting() {
             ["error 2 EventSource response Content-Type is not text/event-stream"]
         );
     }
+}
+
+#[wasm_bindgen_test]
+async fn xhr_replaces_a_grown_request_without_loss_repeat_or_error() {
+    let Some(server) = SERVER else { return };
+    // 160 events of 64 KiB: 10 Mi UTF-16 units of responseText, past the 8 Mi bound, so the
+    // request is replaced after an event with an id; the server resumes from Last-Event-ID.
+    let path = "/t/counter?count=160&pad=65536&end=1&key=recycle";
+    let log = run(path, true, false, None, 160).await;
+    let opens: Vec<&String> = log.iter().filter(|l| l.starts_with("open")).collect();
+    assert_eq!(
+        opens,
+        [&format!("open {server}{path}")],
+        "one open, no reopen"
+    );
+    assert!(
+        !log.iter().any(|l| l.starts_with("error")),
+        "no error event"
+    );
+    let events: Vec<&String> = log.iter().filter(|l| l.starts_with("event")).collect();
+    assert_eq!(events.len(), 160);
+    for (i, line) in events.iter().enumerate() {
+        let n = i + 1;
+        let data = format!("{n}{}", "x".repeat(65536));
+        let expected = format!("event message {}…({}) ;{n}", &data[..12], data.len());
+        assert_eq!(*line, &expected, "event {n} exactly once, in order");
+    }
+    // The server saw the replacement: more than one request, a later one with Last-Event-ID.
+    let seen: String =
+        wasm_bindgen_futures::JsFuture::from(fetch_text(&format!("{server}/t/log?key=recycle")))
+            .await
+            .unwrap()
+            .as_string()
+            .unwrap();
+    let requests = seen.matches("\"method\"").count();
+    assert!(requests >= 2, "{requests} request(s): {seen:.300}");
+    assert!(seen.contains("\"lastEventId\":\""), "{seen:.300}");
 }

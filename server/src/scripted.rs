@@ -190,6 +190,8 @@ pub fn counter(app: &App, h: &HeaderMap, q: &Query) -> Res {
     let retry: Option<u64> = q.num("retry")?;
     let interval = Duration::from_millis(q.num_or("interval", 0u64)?.min(MAX_PAUSE_MS));
     let prefix = q.str("prefix").unwrap_or_default();
+    // `pad=N`: N bytes of `x` after the number, for large resumable streams (bounded: 1 MiB).
+    let pad = "x".repeat(q.num_or("pad", 0usize)?.min(1 << 20));
     let kind = q.str("type").filter(|t| !t.is_empty());
     let end = q.flag("end");
     let last = http_util::last_event_id(h, q).unwrap_or(0);
@@ -226,7 +228,7 @@ pub fn counter(app: &App, h: &HeaderMap, q: &Query) -> Res {
             if let Some(k) = &kind {
                 frame.push_str(&format!("event: {k}\n"));
             }
-            frame.push_str(&format!("data: {prefix}{n}\n\n"));
+            frame.push_str(&format!("data: {prefix}{n}{pad}\n\n"));
             if !sink.send(frame).await {
                 return;
             }

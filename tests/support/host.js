@@ -10,7 +10,9 @@ export function makeHost(wanted) {
       const fields = decoder.decode(view).split('\r');
       // Three fields per event, then the empty string after the last CR.
       for (let i = 0; i + 3 < fields.length; i += 3) {
-        host.log.push(`event ${fields[i] || 'message'} ${fields[i + 1]} ${fields[i + 2]}`);
+        // Long data is logged by its head and length.
+        const data = fields[i + 1].length > 40 ? `${fields[i + 1].slice(0, 12)}…(${fields[i + 1].length})` : fields[i + 1];
+        host.log.push(`event ${fields[i] || 'message'} ${data} ${fields[i + 2]}`);
         host.count += 1;
       }
       if (host.count >= wanted) host.finish();
@@ -24,4 +26,9 @@ export function makeHost(wanted) {
     host.finish = () => { host.source?.close(); resolve(host.log); };
   });
   return host;
+}
+
+// The body of a GET, for asking the reference server what it saw (/t/log).
+export async function fetchText(url) {
+  return (await fetch(url)).text();
 }

@@ -3,10 +3,12 @@
 //!
 //! Each progress event slices off only the part of `responseText` not read yet, so a chunk costs
 //! its own length, not the length of everything received. `responseText` itself only grows, so
-//! once it passes [`RECYCLE_AFTER`] UTF-16 units the request is replaced at the next event
-//! boundary: the new one carries the last event ID, the page sees no `error` and readyState
-//! stays OPEN. That needs the server to replay from `Last-Event-ID`; a stream without IDs can't
-//! be resumed without loss, so it is not recycled (use the fetch transport for those).
+//! once it passes [`RECYCLE_AFTER`] UTF-16 units the request is replaced at the next
+//! point a server can resume from exactly: right after an event whose block has an `id` (see
+//! `Connection::on_chunk_until_resume_point`). The new request carries that ID, the rest of the
+//! text is dropped and replayed by the server, the page sees no `error` and readyState stays
+//! OPEN. A stream without IDs can't be resumed without loss, so it is never recycled (use the
+//! fetch transport for those).
 //!
 //! The text arrives decoded by the browser, with its BOM already removed (and the charset forced
 //! to UTF-8 with `overrideMimeType`); the parser is told so.
@@ -185,8 +187,6 @@ fn on_change(weak: &Weak<Shared>, generation: u32) {
             state.conn.on_end(sys::now())
         };
         perform(&shared, step);
-    } else {
-        maybe_recycle(&shared);
     }
 }
 
@@ -226,7 +226,7 @@ fn read_new_text(shared: &Rc<Shared>, xhr: &XmlHttpRequest, generation: u32) {
         if end < length && (55296.0..56320.0).contains(&text.char_code_at(end - 1)) {
             end -= 1;
         }
-        let step = {
+        let (step, cut) = {
             let Ok(mut state) = shared.state.try_borrow_mut() else {
                 return;
             };
@@ -234,30 +234,31 @@ fn read_new_text(shared: &Rc<Shared>, xhr: &XmlHttpRequest, generation: u32) {
                 request.read.set(end);
             }
             let fresh: alloc::string::String = text.slice(read, end).into();
-            state.conn.on_chunk(fresh.as_bytes(), sys::now())
+            let now = sys::now();
+            if read >= RECYCLE_AFTER {
+                // Past the bound: stop at the first point the server can resume from exactly.
+                state
+                    .conn
+                    .on_chunk_until_resume_point(fresh.as_bytes(), now)
+            } else {
+                (state.conn.on_chunk(fresh.as_bytes(), now), None)
+            }
         };
         perform(shared, step);
         if !is_current(shared, generation) {
             return;
         }
-    }
-}
-
-/// Replaces a request whose `responseText` grew past the bound, between two events.
-fn maybe_recycle(shared: &Rc<Shared>) {
-    let step = {
-        let Ok(mut state) = shared.state.try_borrow_mut() else {
-            return;
-        };
-        let read = match &state.active {
-            Some(Active::Xhr(request)) => request.read.get(),
-            _ => return,
-        };
-        let conn = &mut state.conn;
-        if read < RECYCLE_AFTER || !conn.is_between_events() || conn.last_event_id().is_empty() {
-            return;
+        if cut.is_some() {
+            // The rest of `responseText` is dropped: the new request, carrying the last event
+            // ID, gets it again from the server.
+            let Ok(step) = shared
+                .state
+                .try_borrow_mut()
+                .map(|mut state| state.conn.on_recycle(sys::now()))
+            else {
+                return;
+            };
+            return perform(shared, step);
         }
-        conn.on_recycle(sys::now())
-    };
-    perform(shared, step);
+    }
 }
