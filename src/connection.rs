@@ -277,16 +277,29 @@ impl Connection {
 
     /// Body bytes arrived.
     pub fn on_chunk(&mut self, bytes: &[u8], now: u64) -> Step {
+        if !self.begin_chunk(bytes, now) {
+            return Step::default();
+        }
+        let result = self.parser.feed(bytes, &mut self.batch);
+        self.end_chunk(result)
+    }
+
+    /// What every chunk does before parsing; false when no body is being read.
+    fn begin_chunk(&mut self, bytes: &[u8], now: u64) -> bool {
         self.batch.clear();
         if self.phase != Phase::Streaming {
-            return Step::default();
+            return false;
         }
         if !bytes.is_empty() {
             self.failures = 0;
             self.got_bytes = true;
         }
         self.arm_heartbeat(now);
-        let result = self.parser.feed(bytes, &mut self.batch);
+        true
+    }
+
+    /// What every chunk does after parsing: `retry`, the events, or the failure.
+    fn end_chunk(&mut self, result: Result<(), Error>) -> Step {
         if let Some(millis) = self.batch.retry() {
             self.reconnection_time = millis;
         }
@@ -309,15 +322,9 @@ impl Connection {
     /// must replace its request (see [`Connection::on_recycle`]) feeds with this, then recycles
     /// at the cut: the server replays the rest, nothing is lost or repeated.
     pub fn on_chunk_until_resume_point(&mut self, bytes: &[u8], now: u64) -> (Step, Option<usize>) {
-        self.batch.clear();
-        if self.phase != Phase::Streaming {
+        if !self.begin_chunk(bytes, now) {
             return (Step::default(), None);
         }
-        if !bytes.is_empty() {
-            self.failures = 0;
-            self.got_bytes = true;
-        }
-        self.arm_heartbeat(now);
         let mut consumed = 0;
         let mut cut = None;
         let mut result = Ok(());
@@ -341,26 +348,7 @@ impl Connection {
                 break;
             }
         }
-        if let Some(millis) = self.batch.retry() {
-            self.reconnection_time = millis;
-        }
-        let events = self.batch.events() > 0;
-        match result {
-            Ok(()) => (
-                Step {
-                    events,
-                    ..Step::default()
-                },
-                cut,
-            ),
-            Err(Error::TooLarge) => (
-                Step {
-                    events,
-                    ..self.fail(Failure::TooLarge)
-                },
-                None,
-            ),
-        }
+        (self.end_chunk(result), cut)
     }
 
     /// The response body ended normally.

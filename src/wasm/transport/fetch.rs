@@ -9,7 +9,7 @@
 
 use super::super::source::{is_current, perform, Shared};
 use super::super::sys;
-use super::{outgoing, Active};
+use super::{network_error, outgoing, Active};
 use alloc::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{
@@ -166,15 +166,4 @@ fn on_read(shared: &Rc<Shared>, generation: u32, result: ReadableStreamReadResul
     if let Some(reader) = reader {
         Shared::wait(shared, &reader.read(), generation, READ);
     }
-}
-
-fn network_error(shared: &Rc<Shared>) {
-    let step = {
-        let Ok(mut state) = shared.state.try_borrow_mut() else {
-            return;
-        };
-        state.active = None;
-        state.conn.on_network_error(sys::now())
-    };
-    perform(shared, step);
 }

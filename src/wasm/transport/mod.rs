@@ -63,6 +63,18 @@ pub(crate) fn start(shared: &Rc<Shared>) {
     }
 }
 
+/// The request failed (or could not be sent): a network error, so reestablish.
+fn network_error(shared: &Rc<Shared>) {
+    let step = {
+        let Ok(mut state) = shared.state.try_borrow_mut() else {
+            return;
+        };
+        state.active = None;
+        state.conn.on_network_error(super::sys::now())
+    };
+    super::source::perform(shared, step);
+}
+
 /// What every transport's request carries, computed once per request.
 struct Outgoing {
     url: String,

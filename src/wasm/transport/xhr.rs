@@ -15,7 +15,7 @@
 
 use super::super::source::{is_current, perform, Shared};
 use super::super::sys;
-use super::{outgoing, Active};
+use super::{network_error, outgoing, Active};
 use alloc::rc::{Rc, Weak};
 use core::cell::Cell;
 use wasm_bindgen::prelude::*;
@@ -69,7 +69,7 @@ pub(super) fn start(shared: &Rc<Shared>) {
     let generation = state.generation;
     let Ok(xhr) = XmlHttpRequest::new() else {
         drop(state);
-        return fail_to_send(shared);
+        return network_error(shared);
     };
     let out = outgoing(&state);
     let weak = Rc::downgrade(shared);
@@ -106,7 +106,7 @@ pub(super) fn start(shared: &Rc<Shared>) {
     }));
     drop(state);
     if sent.is_err() {
-        fail_to_send(shared);
+        network_error(shared);
     }
 }
 
@@ -117,22 +117,10 @@ impl Active {
     }
 }
 
-/// A request that could not even be sent is a network error: reestablish.
-fn fail_to_send(shared: &Rc<Shared>) {
-    let step = {
-        let Ok(mut state) = shared.state.try_borrow_mut() else {
-            return;
-        };
-        state.active = None;
-        state.conn.on_network_error(sys::now())
-    };
-    perform(shared, step);
-}
-
 fn on_error(weak: &Weak<Shared>, generation: u32) {
     let Some(shared) = weak.upgrade() else { return };
     if is_current(&shared, generation) {
-        fail_to_send(&shared);
+        network_error(&shared);
     }
 }
 
@@ -150,7 +138,7 @@ fn on_change(weak: &Weak<Shared>, generation: u32) {
     }
     if ready_state == DONE && xhr.status().unwrap_or(0) == 0 {
         // Status 0 at DONE: a network error (refused, CORS, dropped before headers).
-        return fail_to_send(&shared);
+        return network_error(&shared);
     }
     if !headers_seen(&shared) {
         let status = xhr.status().unwrap_or(0);
