@@ -426,17 +426,17 @@ fn strip_space(value: &[u8]) -> &[u8] {
 
 /// Makes room for `extra` more bytes in a buffer that may never exceed `max`.
 ///
-/// Small buffers double, as `Vec` does. A buffer that needs more than `max / 8` gets `max` at
+/// Small buffers double, as `Vec` does. A buffer that needs more than `max / 16` gets `max` at
 /// once: by doubling, each larger block would be placed after the freed smaller ones, and wasm
 /// memory, which never shrinks, would end near the sum of all the blocks (2-4 x `max` after one
-/// oversized line). This way it stays under `max + max / 4`. Limits above 1 GiB are not memory
+/// oversized line). This way it stays under `max + max / 8`. Limits above 1 GiB are not memory
 /// bounds anyone configured (tests use `usize::MAX`): those keep doubling.
 fn reserve_bounded(buf: &mut Vec<u8>, extra: usize, max: usize) {
     let needed = buf.len().saturating_add(extra);
     if needed <= buf.capacity() {
         return;
     }
-    if needed > max / 8 && max <= 1 << 30 {
+    if needed > max / 16 && max <= 1 << 30 {
         buf.reserve_exact(max.max(needed) - buf.len());
     } else {
         buf.reserve(extra);

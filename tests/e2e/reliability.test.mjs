@@ -108,7 +108,7 @@ test('StreamParser.feed keeps the events completed before a size error in the sa
 // One line longer than maxEventSize: wasm memory never shrinks, so the page keeps whatever the
 // parser's buffers made it grow to. Doubling alone left 33-67 MiB at the 16 MiB default (each
 // larger block placed after the freed smaller ones); the parser now jumps to the limit once a
-// buffer passes an eighth of it (src/parser.rs, reserve_bounded).
+// buffer passes a sixteenth of it (src/parser.rs, reserve_bounded).
 test('one oversized line leaves the wasm memory within maxEventSize + 8 MiB', { timeout: 60_000, skip: !built && 'not built' }, async () => {
   const { context, page } = await openPage(browser, server.origin, { build: 'src' });
   try {
