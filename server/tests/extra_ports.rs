@@ -4,9 +4,7 @@
 mod common;
 
 use std::collections::HashSet;
-use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
-use std::sync::mpsc;
 use std::time::Duration;
 
 use common::*;
@@ -68,32 +66,18 @@ async fn no_extra_listeners_by_default() {
 
 #[test]
 fn the_binary_prints_the_extra_urls_after_the_two_usual_ones() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sse-server"))
-        .args([
-            "--port",
-            "0",
-            "--second-port",
-            "0",
-            "--extra-ports",
-            "3",
-            "--corpus-dir",
-            "/nonexistent",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn sse-server");
-    let stdout = child.stdout.take().expect("stdout");
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut line = String::new();
-        let _ = BufReader::new(stdout).read_line(&mut line);
-        let _ = tx.send(line);
-    });
-    let ready = rx.recv_timeout(Duration::from_secs(10));
+    let (mut child, ready) = spawn_binary(&[
+        "--port",
+        "0",
+        "--second-port",
+        "0",
+        "--extra-ports",
+        "3",
+        "--corpus-dir",
+        "/nonexistent",
+    ]);
     let _ = child.kill();
     let _ = child.wait();
-    let ready = ready.expect("a READY line");
     let parts: Vec<&str> = ready.split_whitespace().collect();
     assert_eq!(parts.len(), 6, "{ready:?}");
     assert_eq!(parts[0], "READY");

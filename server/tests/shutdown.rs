@@ -1,41 +1,24 @@
 //! The binary: READY line on stdout, then a prompt exit 0 on SIGTERM, ending open streams.
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod common;
+
+use common::spawn_binary;
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::mpsc;
 use std::time::Duration;
 
 #[test]
 fn sigterm_exits_zero_promptly() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sse-server"))
-        .args([
-            "--port",
-            "0",
-            "--second-port",
-            "0",
-            "--corpus-dir",
-            "/nonexistent",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn sse-server");
-    let stdout = child.stdout.take().expect("stdout");
-    // Read the READY line on a thread so the wait for it is bounded.
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut line = String::new();
-        let _ = BufReader::new(stdout).read_line(&mut line);
-        let _ = tx.send(line);
-    });
-    let ready = match rx.recv_timeout(Duration::from_secs(10)) {
-        Ok(l) => l,
-        Err(_) => {
-            let _ = child.kill();
-            panic!("no READY line");
-        }
-    };
+    let (mut child, ready) = spawn_binary(&[
+        "--port",
+        "0",
+        "--second-port",
+        "0",
+        "--corpus-dir",
+        "/nonexistent",
+    ]);
     let parts: Vec<&str> = ready.split_whitespace().collect();
     assert_eq!(parts.len(), 3, "{ready:?}");
     assert_eq!(parts[0], "READY");

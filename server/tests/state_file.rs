@@ -4,10 +4,10 @@
 mod common;
 
 use common::*;
-use std::io::{BufRead, BufReader};
+
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::process::Child;
+
 use std::time::Duration;
 
 #[tokio::test]
@@ -68,32 +68,22 @@ async fn ids_continue_after_sigkill() {
 
 /// Starts the binary with a fast /stats and the state file; returns it and its address.
 fn spawn_server(state: &std::path::Path) -> (Child, SocketAddr) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sse-server"))
-        .args([
-            "--port",
-            "0",
-            "--second-port",
-            "0",
-            "--static",
-            "/=/nonexistent",
-        ])
-        .args(["--stats-interval-ms", "20", "--state-file"])
-        .arg(state)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn sse-server");
-    let stdout = child.stdout.take().expect("stdout");
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut line = String::new();
-        let _ = BufReader::new(stdout).read_line(&mut line);
-        let _ = tx.send(line);
-    });
-    let Ok(line) = rx.recv_timeout(Duration::from_secs(10)) else {
-        let _ = child.kill();
-        panic!("no READY line");
-    };
+    let mut args: Vec<std::ffi::OsString> = [
+        "--port",
+        "0",
+        "--second-port",
+        "0",
+        "--static",
+        "/=/nonexistent",
+        "--stats-interval-ms",
+        "20",
+        "--state-file",
+    ]
+    .iter()
+    .map(Into::into)
+    .collect();
+    args.push(state.into());
+    let (child, line) = spawn_binary(&args);
     let addr = line
         .split_whitespace()
         .nth(1)

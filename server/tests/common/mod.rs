@@ -354,3 +354,31 @@ pub async fn wait_clients(
     }
     last
 }
+
+/// Spawns the built `sse-server` binary with `args` and waits (at most [`WAIT`]) for its READY
+/// line, read on a thread so the wait is bounded. Kills the child and panics if none comes.
+pub fn spawn_binary<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> (std::process::Child, String) {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sse-server"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn sse-server");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stdout).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    match rx.recv_timeout(WAIT) {
+        Ok(line) => (child, line),
+        Err(_) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("sse-server printed no READY line");
+        }
+    }
+}
