@@ -240,7 +240,7 @@ export class EventSource extends EventTargetBase {
     } else {
       ready().then(
         () => this.#connect(),
-        (err) => this.#fail(`EventSource: the wasm engine failed to load (${err})`),
+        (err) => this.#error(CLOSED, `EventSource: the wasm engine failed to load (${err})`),
       );
     }
   }
@@ -285,10 +285,6 @@ export class EventSource extends EventTargetBase {
     const event = new Event('error');
     if (message) Object.defineProperty(event, 'message', { value: message, enumerable: true });
     this.dispatchEvent(event);
-  }
-
-  #fail(message) {
-    this.#error(CLOSED, message);
   }
 
   // Lets go of the engine's Source (after the current callback returns).

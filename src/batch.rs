@@ -39,14 +39,6 @@ impl Batch {
         self.retry = None;
     }
 
-    /// Frees the buffer when it grew far past what steady streaming needs (after a giant event),
-    /// so that a burst doesn't pin its peak size for the life of the source.
-    pub fn shrink(&mut self, keep: usize) {
-        if self.bytes.capacity() > keep {
-            self.bytes = Vec::new();
-        }
-    }
-
     /// The encoded events.
     pub fn bytes(&self) -> &[u8] {
         &self.bytes
@@ -60,11 +52,6 @@ impl Batch {
     /// The last `retry` value seen since [`Batch::clear`].
     pub fn retry(&self) -> Option<u64> {
         self.retry
-    }
-
-    /// Forgets the ID JavaScript knows, for a new `EventSource` state (tests, reuse).
-    pub fn reset_id(&mut self) {
-        self.sent_id.clear();
     }
 }
 

@@ -7,24 +7,16 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { CHROMIUM_ARGS as HARNESS_CHROMIUM_ARGS } from '../e2e/harness.mjs';
 
 export const CHROMIUM_BIN = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
 export const CHROMEDRIVER_BIN = process.env.CHROMEDRIVER_BIN || '/usr/bin/chromedriver';
 export const FIREFOX_BIN = process.env.FIREFOX_BIN || '/usr/bin/firefox-esr';
 export const GECKODRIVER_BIN = process.env.GECKODRIVER_BIN || findOnPath('geckodriver', [path.join(process.env.HOME || '/root', '.cargo', 'bin')]);
 
-/** Flags for headless Chromium here: no sandbox (root), no GPU, nothing that reaches out. */
-export const CHROMIUM_ARGS = Object.freeze([
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-dev-shm-usage',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-]);
+/** Flags for headless Chromium here: the harness's (no sandbox, no GPU, nothing that reaches
+ *  out), plus the new headless mode WebDriver needs. */
+export const CHROMIUM_ARGS = Object.freeze(['--headless=new', ...HARNESS_CHROMIUM_ARGS]);
 
 /** Preferences that keep Firefox from reaching for the internet. */
 const FIREFOX_PREFS = Object.freeze({
