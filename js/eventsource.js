@@ -122,6 +122,41 @@ const messageEvent = doc && typeof doc.createEvent === 'function'
   }
   : (type, data, origin, lastEventId) => new MessageEvent(type, { data, origin, lastEventId });
 
+// Cold start: a source made before the engine has loaded sends its first request at once, and
+// the engine adopts the pending response (Source.start), so the request and the engine's
+// download and compilation overlap instead of following each other. It is exactly the request
+// the fetch transport sends first (src/wasm/transport/fetch.rs): GET, CORS, credentials as
+// withCredentials says, no-store, `Accept: text/event-stream` then the page's headers, no
+// Last-Event-ID yet. Its rejection is handled by the engine later; `catch` here only keeps it
+// from being reported as unhandled meanwhile.
+function earlyFetch(url, withCredentials, headers) {
+  if (typeof AbortController !== 'function' || typeof Request !== 'function') return null;
+  const controller = new AbortController();
+  const init = {
+    mode: 'cors',
+    credentials: withCredentials ? 'include' : 'same-origin',
+    cache: 'no-store',
+    headers: new Headers({ Accept: 'text/event-stream' }),
+    signal: controller.signal,
+  };
+  for (let i = 0; i < headers.length; i += 2) init.headers.set(headers[i], headers[i + 1]);
+  const target = url.split('#', 1)[0];
+  let request;
+  try {
+    request = new Request(target, init);
+  } catch {
+    try {
+      // Runtimes without cache modes (Node's fetch) reject `no-store`, as in the engine.
+      request = new Request(target, { ...init, cache: 'default' });
+    } catch {
+      return null; // the engine sends it, and reports why it cannot
+    }
+  }
+  const response = fetch(request);
+  response.catch(() => {});
+  return { response, controller };
+}
+
 function baseUrl() {
   const g = globalThis;
   if (g.document && typeof g.document.baseURI === 'string') return g.document.baseURI;
@@ -211,6 +246,8 @@ export class EventSource extends EventTargetBase {
   #ids = { lastEventId: '' };
   /** Event handler attributes: type -> { value, listener }. */
   #handlers = new Map();
+  /** The first request, sent while the engine loads: { response, controller } (see earlyFetch). */
+  #early = null;
 
   /**
    * @param {string | URL} url
@@ -238,14 +275,22 @@ export class EventSource extends EventTargetBase {
     if (engineLoaded) {
       this.#connect();
     } else {
+      const o = this.#options;
+      if (!o.io.xhr && !o.io.polling) this.#early = earlyFetch(this.#url, this.#withCredentials, o.headers);
       ready().then(
         () => this.#connect(),
-        (err) => this.#error(CLOSED, `EventSource: the wasm engine failed to load (${err})`),
+        (err) => {
+          this.#early?.controller.abort();
+          this.#early = null;
+          this.#error(CLOSED, `EventSource: the wasm engine failed to load (${err})`);
+        },
       );
     }
   }
 
   #connect() {
+    const early = this.#early;
+    this.#early = null;
     if (this.#readyState === CLOSED) return;
     const o = this.#options;
     const host = {
@@ -258,7 +303,7 @@ export class EventSource extends EventTargetBase {
       host, this.#url, flags, o.headers.join('\n'), o.lastEventIdQueryParameter ?? '',
       o.heartbeatTimeout ?? 0, o.maxEventSize ?? 0, o.backoffMax ?? 0, o.backoffFactor ?? 0,
     );
-    this.#source.start();
+    this.#source.start(early?.response, early?.controller);
   }
 
   // "Announce the connection": if readyState is not CLOSED, set it to OPEN and fire `open`.
@@ -339,6 +384,8 @@ export class EventSource extends EventTargetBase {
   close() {
     if (this.#readyState === CLOSED && this.#source === null) return;
     this.#readyState = CLOSED;
+    this.#early?.controller.abort();
+    this.#early = null;
     const source = this.#source;
     this.#source = null;
     if (source) {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the size-tuned wasm engine (pkg/), its JavaScript twin (target/wasm2js/), then the
-# package files (dist/):
+# Builds the size-tuned wasm engine (pkg/; pkg/tools/ adds StreamParser), its JavaScript twin
+# (target/wasm2js/), then the package files (dist/):
 #   dist/index.js              ES module: the class, no side effect (shim + wasm-bindgen glue, minified)
 #   dist/global.js             ES module: installs the global where none exists
 #   dist/eventsource.js        classic script (IIFE): global where none exists + EventSourceWasm;
@@ -19,6 +19,11 @@ wasm-pack --quiet build --target web --release --mode no-install --out-dir pkg -
 sed -i "s|new URL('eventsource_wasm_bg.wasm', import.meta.url)|new URL('./eventsource_wasm_bg.wasm', import.meta.url)|" pkg/eventsource_wasm.js
 grep -q "new URL('./eventsource_wasm_bg.wasm', import.meta.url)" pkg/eventsource_wasm.js \
   || { echo "build: the wasm-bindgen glue no longer names its .wasm the expected way" >&2; exit 1; }
+# pkg/tools/: the same engine plus `StreamParser` (feature `tools`), for the parser benchmark,
+# the parser page and the differential checks; never part of dist/.
+wasm-pack --quiet build --target web --release --mode no-install --out-dir pkg/tools --no-pack -- --features bare,tools 2>&1 \
+  | grep -v -e 'failed to get wasm-pack version' -e '^\s*$' >&2 || true
+[ -f pkg/tools/eventsource_wasm_bg.wasm ] || { echo "build: wasm-pack produced no pkg/tools/" >&2; exit 1; }
 
 # ---- The JavaScript engine (for pages whose CSP forbids WebAssembly) ------------------------
 # The same crate and features, compiled without reference types and multi-value (wasm2js handles

@@ -45,7 +45,7 @@ step() {
 step "setup" bash scripts/setup.sh
 step "cargo fmt" cargo fmt --all -- --check
 step "clippy native" cargo clippy --workspace --all-targets --quiet -- -D warnings
-step "clippy wasm" cargo clippy --target wasm32-unknown-unknown -p eventsource-wasm --all-targets --quiet -- -D warnings
+step "clippy wasm" cargo clippy --target wasm32-unknown-unknown -p eventsource-wasm --all-targets --features tools --quiet -- -D warnings
 step "clippy wasm bare" cargo clippy --target wasm32-unknown-unknown -p eventsource-wasm --lib --release --features bare --quiet -- -D warnings
 step "native tests" cargo test --workspace
 step "server build" cargo build --release --quiet -p eventsource-wasm-server
@@ -69,7 +69,7 @@ with_server() {
   wait "$pid" 2>/dev/null
   return $rc
 }
-step "wasm tests (Chromium, Firefox)" with_server wasm-pack test --headless --chrome --firefox --mode no-install
+step "wasm tests (Chromium, Firefox)" with_server wasm-pack test --headless --chrome --firefox --mode no-install -- --features tools
 step "build" bash scripts/build.sh
 # The package in Node (global entry, events, reconnection, headers, close, the JavaScript engine)
 # against the reference server.

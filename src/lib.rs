@@ -14,5 +14,7 @@ pub mod parser;
 
 #[cfg(target_arch = "wasm32")]
 mod wasm;
+#[cfg(all(target_arch = "wasm32", feature = "tools"))]
+pub use wasm::StreamParser;
 #[cfg(target_arch = "wasm32")]
-pub use wasm::{Host, Source, StreamParser};
+pub use wasm::{Host, Source};

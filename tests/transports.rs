@@ -43,7 +43,7 @@ async fn run(
         0.0,
         0.0,
     );
-    source.start();
+    source.start(None, None);
     // The host closes the source when done; keep it alive until then.
     let source = std::rc::Rc::new(source);
     let handle = source.clone();

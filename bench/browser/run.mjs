@@ -589,7 +589,7 @@ function summarize(kind, out, sizeRows) {
 
 async function main() {
   const started = performance.now();
-  for (const f of ['dist/index.js', 'dist/eventsource.js', 'dist/eventsource_wasm_bg.wasm', 'pkg/eventsource_wasm.js', 'pkg/eventsource_wasm_bg.wasm']) {
+  for (const f of ['dist/index.js', 'dist/eventsource.js', 'dist/eventsource_wasm_bg.wasm', 'pkg/eventsource_wasm.js', 'pkg/eventsource_wasm_bg.wasm', 'pkg/tools/eventsource_wasm.js']) {
     if (!existsSync(join(ROOT, f))) throw new Error(`${f} is missing: run bash scripts/build.sh first`);
   }
   const corpusDir = join(ROOT, 'target', `corpora-${cfg.mib}`);

@@ -92,6 +92,9 @@ pub(crate) struct State {
     pub(crate) generation: u32,
     /// Reused buffer for body chunks copied in from JavaScript.
     pub(crate) scratch: Vec<u8>,
+    /// The first request, sent by the page's side while the engine loaded (see
+    /// [`Source::start`]): its pending response and its controller, for the fetch transport.
+    pub(crate) early: Option<(js_sys::Promise, Option<web_sys::AbortController>)>,
     timer: Option<(JsValue, u64)>,
     timer_fn: Option<Closure<dyn FnMut()>>,
     settle_fn: Option<Settle>,
@@ -105,6 +108,9 @@ impl State {
     /// Aborts the request in flight, if any.
     pub(crate) fn abort(&mut self) {
         self.generation = self.generation.wrapping_add(1);
+        if let Some((_, Some(controller))) = self.early.take() {
+            controller.abort();
+        }
         if let Some(active) = self.active.take() {
             active.abort();
         }
@@ -184,6 +190,7 @@ impl Source {
                     active: None,
                     generation: 0,
                     scratch: Vec::new(),
+                    early: None,
                     timer: None,
                     timer_fn: None,
                     settle_fn: None,
@@ -195,11 +202,29 @@ impl Source {
         }
     }
 
-    /// Sends the first request.
-    pub fn start(&self) {
+    /// Sends the first request, or, given `response` (and its `controller`), adopts it as the
+    /// first request: the shim sends that one itself when the page makes a source before the
+    /// engine has loaded, so the request and the engine's download overlap. It must be the
+    /// request the fetch transport would send first (see `transport::fetch::start`).
+    pub fn start(
+        &self,
+        response: Option<js_sys::Promise>,
+        controller: Option<web_sys::AbortController>,
+    ) {
         let Ok(mut state) = self.shared.state.try_borrow_mut() else {
             return;
         };
+        if let Some(response) = response {
+            // Only where the engine's own first request would be that plain one.
+            let first = state.conn.request();
+            let plain =
+                first.last_event_id.is_none() && first.query.is_none() && !first.x_requested_with;
+            if state.io == Io::Fetch && plain {
+                state.early = Some((response, controller));
+            } else if let Some(controller) = controller {
+                controller.abort();
+            }
+        }
         let step = state.conn.start(sys::now());
         drop(state);
         perform(&self.shared, step);

@@ -16,7 +16,7 @@ let browser;
 // What every page does once it has an EventSource class: read 3 events from the counter.
 const USE = `
   window.result = new Promise((resolve, reject) => {
-    const es = new EventSource('/t/counter?count=3&end=1');
+    const es = new EventSource('/t/counter?count=3&end=1&key=' + (new URLSearchParams(location.search).get('key') || ''));
     const seen = [];
     es.onmessage = (e) => {
       seen.push(e.data + '#' + e.lastEventId);
@@ -74,4 +74,28 @@ async function check(url) {
 
 test('import from a browser ES module', () => check(`${server.origin}/esm.html`));
 test('classic script tag, used synchronously', () => check(`${server.origin}/script.html`));
+
+// A source made while the wasm is still loading sends its request at once (the shim's early
+// fetch) and the engine adopts that response: one request in all, and it starts before the
+// wasm has finished downloading.
+test('classic script tag: the first request overlaps the wasm download and is not repeated', async () => {
+  const key = `early-${Date.now()}`;
+  const page = await browser.newPage();
+  const errors = collectPageErrors(page);
+  await removeNativeEventSource(page);
+  await page.goto(`${server.origin}/script.html?key=${key}`);
+  const result = await page.evaluate(() => window.result);
+  const timing = await page.evaluate(() => {
+    const entries = performance.getEntriesByType('resource');
+    const stream = entries.find((e) => e.name.includes('/t/counter'));
+    const wasm = entries.find((e) => e.name.endsWith('.wasm'));
+    return { streamStart: stream?.fetchStart, wasmEnd: wasm?.responseEnd };
+  });
+  await page.close();
+  assert.deepEqual(errors, []);
+  assert.deepEqual(result, { seen: ['1#1', '2#2', '3#3'], isNative: false });
+  assert.ok(timing.streamStart < timing.wasmEnd, `stream request at ${timing.streamStart} ms, wasm downloaded at ${timing.wasmEnd} ms`);
+  const log = await (await fetch(`${server.origin}/t/log?key=${key}`)).json();
+  assert.equal(log.requests.length, 1, 'one request to the stream');
+});
 test('bundled by Vite', () => check(`${server.origin}/bundle/index.html`));

@@ -21,8 +21,8 @@ import {
   compare, describe, corpusFiles, generateCorpus, loadWasm, dumpWasm,
 } from '../soak/differential.mjs';
 
-// dist/ for the pages, pkg/ for the differential check and the wasm memory figures.
-const built = polyfillBuilt() && fs.existsSync(path.join(ROOT, 'pkg', 'eventsource_wasm_bg.wasm'));
+// dist/ for the pages, pkg/ for the wasm memory figures, pkg/tools/ (StreamParser) for the differential check.
+const built = polyfillBuilt() && fs.existsSync(path.join(ROOT, 'pkg', 'tools', 'eventsource_wasm_bg.wasm'));
 
 let browser;
 let server;

@@ -1,4 +1,4 @@
-// Differential check: the wasm build (pkg/ + js/batch.js, as the browser shim decodes batches)
+// Differential check: the wasm build (pkg/tools/ + js/batch.js, as the browser shim decodes batches)
 // and the native build (examples/dump.rs) must report identical events for the same input.
 //
 //   node tests/soak/differential.mjs [--limit-files N] [DIR_OR_FILE...]
@@ -25,7 +25,7 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const DUMP_BIN = path.join(ROOT, 'target', 'release', 'examples', 'dump');
 export const CORPUS_DIR = path.join(ROOT, 'fuzz', 'corpus', 'parser');
 /** The wasm-pack output to check (`ESW_PKG_DIR` overrides, e.g. to compare another build). */
-export const PKG_DIR = process.env.ESW_PKG_DIR ? path.resolve(process.env.ESW_PKG_DIR) : path.join(ROOT, 'pkg');
+export const PKG_DIR = process.env.ESW_PKG_DIR ? path.resolve(process.env.ESW_PKG_DIR) : path.join(ROOT, 'pkg', 'tools');
 const HUGE = 2 ** 53;
 
 /** Builds examples/dump.rs (release) unless `DUMP_BIN` is newer than its source. */
@@ -63,7 +63,7 @@ export function escape(s) {
 
 let wasmApi = null;
 
-/** Loads pkg/ once, synchronously, from the wasm bytes. */
+/** Loads pkg/tools/ once, synchronously, from the wasm bytes. */
 export async function loadWasm() {
   if (wasmApi) return wasmApi;
   const glue = await import(pathToFileURL(path.join(PKG_DIR, 'eventsource_wasm.js')).href);

@@ -50,8 +50,8 @@ function table(rows) {
 }
 
 async function main() {
-  if (!polyfillBuilt() || !fs.existsSync(path.join(ROOT, 'pkg', 'eventsource_wasm_bg.wasm'))) {
-    throw new Error('dist/ or pkg/ missing: run `bash scripts/build.sh` first');
+  if (!polyfillBuilt() || !fs.existsSync(path.join(ROOT, 'pkg', 'tools', 'eventsource_wasm_bg.wasm'))) {
+    throw new Error('dist/ or pkg/tools/ missing: run `bash scripts/build.sh` first');
   }
   if (!fs.existsSync(SERVER_BIN)) throw new Error(`no ${SERVER_BIN}: run \`cargo build --release -p eventsource-wasm-server\``);
   const started = Date.now();

@@ -8,7 +8,7 @@
 // Query: u=corpus URL, n=events, reps, r/s/job (see common.js).
 
 import { q, finish, TYPES } from './common.js';
-import init, { StreamParser } from '/pkg/eventsource_wasm.js';
+import init, { StreamParser } from '/pkg/tools/eventsource_wasm.js';
 import { readBatch } from '/js/batch.js';
 import { createParser } from './vendor/eventsource-parser.js';
 

@@ -173,11 +173,11 @@ window.rel = {
     return { live: liveResources(), frames };
   },
   /**
-   * The parser alone, from /pkg/ (its own instance in build=dist): `n` tiny events in ONE
+   * The parser alone, from /pkg/tools/ (its own instance, whatever the build): `n` tiny events in ONE
    * chunk, fed in one call. Returns the events decoded and the wasm memory before and after.
    */
   async oneChunk(n) {
-    const glue = await import('/pkg/eventsource_wasm.js');
+    const glue = await import('/pkg/tools/eventsource_wasm.js');
     const { readBatch } = await import('/js/batch.js');
     const exports = await glue.default();
     const unit = new TextEncoder().encode('data: a\n\n');

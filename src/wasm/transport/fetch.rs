@@ -26,8 +26,14 @@ pub(super) fn start(shared: &Rc<Shared>) {
         let Ok(mut state) = shared.state.try_borrow_mut() else {
             return;
         };
+        let early = state.early.take();
         state.abort();
         let generation = state.generation;
+        if let Some((response, controller)) = early {
+            state.active = Some(Active::new_fetch(controller));
+            drop(state);
+            return Shared::wait(shared, &response, generation, RESPONSE);
+        }
         let out = outgoing(&state);
         let init = RequestInit::new();
         init.set_method("GET");
