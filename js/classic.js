@@ -1,7 +1,8 @@
-// The classic-script entry (built to dist/eventsource.js as one IIFE):
-//   <script src=".../eventsource.js"></script>
-// defines the global synchronously where none exists, always exposes the class as
-// `EventSourceWasm`, and loads the wasm found next to this script.
+// The classic-script entry (built to dist/eventsource.js as one IIFE, the engine inside):
+//   <script src=".../eventsource.js"></script>          (pages)
+//   importScripts('.../eventsource.js')                  (classic workers)
+// defines the global synchronously where none exists and always exposes the class as
+// `EventSourceWasm`.
 import { installGlobals } from './install.js';
 
 installGlobals();

@@ -6,8 +6,6 @@ if (typeof globalThis.EventSource === 'undefined') {
   Object.defineProperty(globalThis, 'EventSource', {
     value: EventSource, writable: true, configurable: true, enumerable: false,
   });
-  // It will be used: start loading the engine now.
-  ready().catch(() => {});
 }
 
 export { EventSource, ready };

@@ -1,23 +1,14 @@
-// What the classic scripts do when they run (dist/eventsource.js, dist/eventsource.inline.js):
-// define the global synchronously where none exists and always expose the class as
-// `EventSourceWasm`.
-import { EventSource, ready, setFallbackUrl, setWasmSource } from './eventsource.js';
+// What the classic script does when it runs (dist/eventsource.js): define the global
+// synchronously where none exists and always expose the class as `EventSourceWasm`.
+import { EventSource, setFallbackUrl } from './eventsource.js';
 
-/**
- * @param {Uint8Array} [wasm] the engine's bytes (the inline build); without them the wasm is
- *   `eventsource_wasm_bg.wasm` next to the script.
- */
-export function installGlobals(wasm) {
+export function installGlobals() {
   const g = globalThis;
-  // The script's own URL: currentScript in a document. A worker's importScripts() gives none,
-  // so there it is the worker's own URL (the inline build needs no file next to it).
+  // The JavaScript engine (for pages that forbid WebAssembly) is a file next to this script:
+  // currentScript gives its URL in a document. A worker's importScripts() gives none, so there
+  // it is looked for next to the worker's own script.
   const scriptUrl = g.document?.currentScript?.src || g.location?.href;
-  if (scriptUrl) {
-    setFallbackUrl(new URL('eventsource.nowasm.js', scriptUrl));
-    setWasmSource(wasm ?? new URL('eventsource_wasm_bg.wasm', scriptUrl));
-  } else if (wasm) {
-    setWasmSource(wasm);
-  }
+  if (scriptUrl) setFallbackUrl(new URL('eventsource.nowasm.js', scriptUrl));
   Object.defineProperty(g, 'EventSourceWasm', {
     value: EventSource, writable: true, configurable: true, enumerable: false,
   });
@@ -25,6 +16,5 @@ export function installGlobals(wasm) {
     Object.defineProperty(g, 'EventSource', {
       value: EventSource, writable: true, configurable: true, enumerable: false,
     });
-    ready().catch(() => {});
   }
 }

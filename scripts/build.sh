@@ -1,24 +1,29 @@
 #!/usr/bin/env bash
 # Builds the size-tuned wasm engine (pkg/; pkg/tools/ adds StreamParser), its JavaScript twin
-# (target/wasm2js/), then the package files (dist/):
-#   dist/index.js              ES module: the class, no side effect (shim + wasm-bindgen glue, minified)
+# (target/wasm2js/), then the package files (dist/). The wasm travels inside the JavaScript,
+# deflated (pkg/eventsource_wasm_bytes.js, see scripts/wasm-string.mjs): no entry loads a
+# second file.
+#   dist/index.js              ES module: the class, no side effect (shim + wasm-bindgen glue +
+#                              engine, minified)
 #   dist/global.js             ES module: installs the global where none exists
-#   dist/eventsource.js        classic script (IIFE): global where none exists + EventSourceWasm;
-#                              the wasm is the file next to it
-#   dist/eventsource.inline.js the same classic script with the wasm inside (workers: importScripts)
+#   dist/eventsource.js        classic script (IIFE) for pages and classic workers: global where
+#                              none exists + EventSourceWasm
 #   dist/eventsource.nowasm.js ES module: the same engine as JavaScript (binaryen wasm2js), which
 #                              the others import only where WebAssembly may not be compiled (CSP)
-#   dist/eventsource_wasm_bg.wasm, dist/*.d.ts
+#   dist/*.d.ts
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$root"
 wasm-pack --quiet build --target web --release --mode no-install --out-dir pkg --no-pack -- --features bare 2>&1 \
   | grep -v -e 'failed to get wasm-pack version' -e '^\s*$' >&2 || true
 [ -f pkg/eventsource_wasm_bg.wasm ] || { echo "build: wasm-pack produced no pkg/" >&2; exit 1; }
-# Bundlers (Vite, webpack) treat `new URL('./file', import.meta.url)` as an asset to copy.
-sed -i "s|new URL('eventsource_wasm_bg.wasm', import.meta.url)|new URL('./eventsource_wasm_bg.wasm', import.meta.url)|" pkg/eventsource_wasm.js
-grep -q "new URL('./eventsource_wasm_bg.wasm', import.meta.url)" pkg/eventsource_wasm.js \
-  || { echo "build: the wasm-bindgen glue no longer names its .wasm the expected way" >&2; exit 1; }
+# The glue's default, a .wasm next to it, is never used (the shim hands it the bytes), and must
+# not be seen by bundlers, which copy the file of a `new URL('./file', import.meta.url)`.
+sed -i "s|module_or_path = new URL('eventsource_wasm_bg.wasm', import.meta.url);|throw new Error('eventsource-wasm: no wasm given');|" pkg/eventsource_wasm.js
+if grep -q "import.meta.url" pkg/eventsource_wasm.js; then
+  echo "build: the wasm-bindgen glue still names a .wasm next to itself" >&2; exit 1
+fi
+node scripts/wasm-string.mjs pkg/eventsource_wasm_bg.wasm pkg/eventsource_wasm_bytes.js
 # pkg/tools/: the same engine plus `StreamParser` (feature `tools`), for the parser benchmark,
 # the parser page and the differential checks; never part of dist/.
 wasm-pack --quiet build --target web --release --mode no-install --out-dir pkg/tools --no-pack -- --features bare,tools 2>&1 \
@@ -86,7 +91,6 @@ rm -rf "$out" && mkdir -p "$out"
 common=(--bundle --minify --legal-comments=none --target=es2022 --log-level=warning --log-override:empty-import-meta=silent)
 esbuild js/index.js "${common[@]}" --format=esm --outfile="$out/index.js"
 esbuild js/classic.js "${common[@]}" --format=iife --outfile="$out/eventsource.js"
-esbuild js/inline.js "${common[@]}" --format=iife --loader:.wasm=binary --outfile="$out/eventsource.inline.js"
 esbuild "$w2j/bindgen/nowasm.js" "${common[@]}" --format=esm --outfile="$out/eventsource.nowasm.js"
 # esbuild's minifier drops the comments that tell bundlers to leave the shim's one run-time
 # import() alone (webpack would otherwise replace it by a stub that always rejects): put them back.
@@ -99,9 +103,13 @@ node -e '
     if (n !== 1) throw new Error(`${file}: expected one import(identifier), found ${n}`);
     fs.writeFileSync(file, out);
   }
-' "$out/index.js" "$out/eventsource.js" "$out/eventsource.inline.js"
+' "$out/index.js" "$out/eventsource.js"
+# A classic script is decoded as its page's encoding unless a charset says otherwise: keep it
+# ASCII, so that no encoding changes it.
+if LC_ALL=C grep -q '[^[:print:][:space:]]' "$out/eventsource.js" "$out/index.js"; then
+  echo "build: the scripts must be ASCII" >&2; exit 1
+fi
 cp js/global.js "$out/global.js"
-cp pkg/eventsource_wasm_bg.wasm "$out/"
 cp js/index.d.ts "$out/index.d.ts"
 cp js/global.d.ts "$out/global.d.ts"
 rm -rf target/dist.old

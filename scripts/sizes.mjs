@@ -2,11 +2,9 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 
-const WASM = 'dist/eventsource_wasm_bg.wasm';
 const groups = {
-  'script tag (dist/eventsource.js + wasm)': ['dist/eventsource.js', WASM],
-  'ES module (dist/index.js + wasm)': ['dist/index.js', WASM],
-  'one classic script, wasm inside (dist/eventsource.inline.js)': ['dist/eventsource.inline.js'],
+  'script tag (dist/eventsource.js, engine inside)': ['dist/eventsource.js'],
+  'ES module (dist/index.js, engine inside)': ['dist/index.js'],
   'strict CSP, ES module (dist/index.js + dist/eventsource.nowasm.js)': ['dist/index.js', 'dist/eventsource.nowasm.js'],
   'strict CSP, script tag (dist/eventsource.js + dist/eventsource.nowasm.js)': ['dist/eventsource.js', 'dist/eventsource.nowasm.js'],
 };
@@ -23,5 +21,5 @@ for (const [label, files] of Object.entries(groups)) {
     if (!seen.has(f)) console.log(`size: ${f.padEnd(32)} ${String(bytes.length).padStart(7)} B ${String(z).padStart(6)} B gzipped`);
     seen.add(f);
   }
-  console.log(`size: ${label}: ${raw} B, ${gz} B gzipped`);
+  if (files.length > 1) console.log(`size: ${label}: ${raw} B, ${gz} B gzipped`);
 }

@@ -16,6 +16,7 @@
 //   BENCH_PARTS=throughput,parser,cold   (any of throughput,parser,cold,memory; --memory = memory)
 //   BENCH_OUT=target/bench/browser.json   (--memory: target/bench/browser-memory.json)
 //   BENCH_COLD=5            cold-start samples per contender (a fresh browser each)
+//   BENCH_COLD_CONTENDERS=native,classic,module,event-source-polyfill
 //   BENCH_PARSER_REPS=5     timed passes per parser per page (after one warm-up)
 //   BENCH_MEMORY_MIB=256    bytes streamed per memory run (/t/endless, 64-byte events)
 //   BENCH_TIMEOUT_S=90      bound of one page run (the runner adds 30 s before killing)
@@ -55,7 +56,7 @@ const int = (v, dflt, lo, hi) => {
 };
 const ALL_CONTENDERS = ['native', 'wasm-fetch', 'wasm-xhr', 'wasm-polling', 'event-source-polyfill',
   'eventsource', 'fetch+eventsource-parser', 'fetch-drain'];
-const COLD_CONTENDERS = ['native', 'classic', 'module', 'event-source-polyfill'];
+const ALL_COLD = ['native', 'classic', 'module', 'event-source-polyfill'];
 const MEMORY_CONTENDERS = ['native', 'wasm-fetch', 'wasm-xhr', 'wasm-polling', 'event-source-polyfill'];
 
 const args = process.argv.slice(2);
@@ -63,6 +64,7 @@ const cfg = {
   rounds: int(process.env.BENCH_ROUNDS, 5, 1, 100),
   corpora: list(process.env.BENCH_CORPORA, ['tokens', 'ticker', 'large', 'crlf', 'mixed']),
   contenders: list(process.env.BENCH_CONTENDERS, ALL_CONTENDERS),
+  coldContenders: list(process.env.BENCH_COLD_CONTENDERS, ALL_COLD),
   mib: Number(process.env.BENCH_MIB) || 8,
   browsers: list(process.env.BENCH_BROWSERS, ['chromium', 'firefox']),
   parts: list(process.env.BENCH_PARTS, ['throughput', 'parser', 'cold']),
@@ -74,6 +76,7 @@ const cfg = {
 if (args.includes('--memory')) cfg.parts = ['memory'];
 cfg.out = resolve(process.env.BENCH_OUT || join(ROOT, 'target', 'bench', args.includes('--memory') ? 'browser-memory.json' : 'browser.json'));
 for (const c of cfg.contenders) if (!ALL_CONTENDERS.includes(c)) throw new Error(`unknown contender ${c}`);
+for (const c of cfg.coldContenders) if (!ALL_COLD.includes(c)) throw new Error(`unknown cold-start contender ${c}`);
 for (const b of cfg.browsers) if (!BROWSERS[b]) throw new Error(`unknown browser ${b}`);
 const has = (part) => cfg.parts.includes(part);
 
@@ -139,8 +142,8 @@ function sizes() {
     }
   };
   const groups = [
-    ['eventsource-wasm, script tag', ['dist/eventsource.js', 'dist/eventsource_wasm_bg.wasm']],
-    ['eventsource-wasm, ES module', ['dist/index.js', 'dist/eventsource_wasm_bg.wasm']],
+    ['eventsource-wasm, script tag (engine inside)', ['dist/eventsource.js']],
+    ['eventsource-wasm, ES module (engine inside)', ['dist/index.js']],
     [`event-source-polyfill ${version('event-source-polyfill')} (its .min.js)`, ['www/bench/vendor/event-source-polyfill.min.js']],
     [`eventsource ${version('eventsource')} (esbuild bundle, minified)`, ['www/bench/vendor/eventsource.js']],
     [`eventsource-parser ${version('eventsource-parser')} alone (bundle, minified)`, ['www/bench/vendor/eventsource-parser.js']],
@@ -386,7 +389,7 @@ async function benchBrowser(kind, ctx) {
     // Interleaved: A B C D A B C D ..., each sample in a fresh browser and profile.
     const u = '/t/counter?count=1&end=1';
     for (let i = 0; i < cfg.cold; i++) {
-      for (const contender of COLD_CONTENDERS) {
+      for (const contender of cfg.coldContenders) {
         const warmUp = makeJob(ref.origin, runner.origin, 'blank.html', {}, 30);
         const job = makeJob(ref.origin, runner.origin, `cold-${contender}.html`, { u }, 30);
         job.meta = { part: 'cold', sample: i + 1, contender };
@@ -502,7 +505,7 @@ function summarize(kind, out, sizeRows) {
 
   if (out.cold.length) {
     const rows = [];
-    for (const contender of COLD_CONTENDERS) {
+    for (const contender of cfg.coldContenders) {
       const mine = out.cold.filter((r) => r.contender === contender);
       const ok = mine.filter((r) => r.ok);
       const s = { contender, ok: ok.length, runs: mine.length, firstMs: median(ok.map((r) => r.firstMs)), scriptMs: median(ok.map((r) => r.scriptMs)), minMs: ok.length ? Math.min(...ok.map((r) => r.firstMs)) : null, maxMs: ok.length ? Math.max(...ok.map((r) => r.firstMs)) : null };
@@ -589,7 +592,7 @@ function summarize(kind, out, sizeRows) {
 
 async function main() {
   const started = performance.now();
-  for (const f of ['dist/index.js', 'dist/eventsource.js', 'dist/eventsource_wasm_bg.wasm', 'pkg/eventsource_wasm.js', 'pkg/eventsource_wasm_bg.wasm', 'pkg/tools/eventsource_wasm.js']) {
+  for (const f of ['dist/index.js', 'dist/eventsource.js', 'pkg/eventsource_wasm.js', 'pkg/eventsource_wasm_bytes.js', 'pkg/tools/eventsource_wasm.js']) {
     if (!existsSync(join(ROOT, f))) throw new Error(`${f} is missing: run bash scripts/build.sh first`);
   }
   const corpusDir = join(ROOT, 'target', `corpora-${cfg.mib}`);

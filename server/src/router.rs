@@ -79,7 +79,8 @@ async fn route(
             } else if path.starts_with("/t/") {
                 Ok(http_util::not_found())
             } else {
-                Ok(static_files::serve(&app.config.mounts, &parts.method, path).await)
+                let no_charset = q.str("charset").as_deref() == Some("none");
+                Ok(static_files::serve(&app.config.mounts, &parts.method, path, no_charset).await)
             }
         }
     }

@@ -75,8 +75,15 @@ fn resolve<'a>(mounts: &'a [Mount], path: &str) -> Option<(&'a Mount, String)> {
         .max_by_key(|(m, _)| m.prefix.len())
 }
 
-/// Serves a GET/HEAD for a static file, or 404.
-pub async fn serve(mounts: &[Mount], method: &Method, path: &str) -> Response<Body> {
+/// Serves a GET/HEAD for a static file, or 404. `no_charset` drops the `charset` parameter
+/// from the Content-Type, as servers with default settings (nginx) send scripts: the browser
+/// then decodes a classic script as its page's encoding, unless the script has a BOM.
+pub async fn serve(
+    mounts: &[Mount],
+    method: &Method,
+    path: &str,
+    no_charset: bool,
+) -> Response<Body> {
     if method != Method::GET && method != Method::HEAD {
         let mut r = http_util::text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n");
         r.headers_mut()
@@ -118,18 +125,21 @@ pub async fn serve(mounts: &[Mount], method: &Method, path: &str) -> Response<Bo
         file.push("index.html");
     }
     match tokio::fs::read(&file).await {
-        Ok(bytes) => file_response(method, &file, bytes),
+        Ok(bytes) => file_response(method, &file, bytes, no_charset),
         Err(_) => http_util::not_found(),
     }
 }
 
-fn file_response(method: &Method, file: &Path, bytes: Vec<u8>) -> Response<Body> {
-    let ctype = content_type(
+fn file_response(method: &Method, file: &Path, bytes: Vec<u8>, no_charset: bool) -> Response<Body> {
+    let mut ctype = content_type(
         &file
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default(),
     );
+    if no_charset {
+        ctype = ctype.split_once(';').map_or(ctype, |(essence, _)| essence);
+    }
     let len = bytes.len();
     let mut r = Response::new(if method == Method::HEAD {
         Body::empty()

@@ -351,8 +351,10 @@ async fn static_files() {
         sse_server::static_files::Mount::new("/pkg", &pkg),
     ];
     let srv = start_with(c).await;
-    let cases: [(&str, u16, Option<&str>); 8] = [
+    let cases: [(&str, u16, Option<&str>); 10] = [
         ("/", 200, Some("text/html; charset=utf-8")),
+        ("/?charset=none", 200, Some("text/html")),
+        ("/app.mjs?charset=none", 200, Some("text/javascript")),
         ("/sub/", 200, Some("text/html; charset=utf-8")),
         ("/app.mjs", 200, Some("text/javascript; charset=utf-8")),
         ("/pkg/m.wasm", 200, Some("application/wasm")),

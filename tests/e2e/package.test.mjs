@@ -34,7 +34,7 @@ before(async () => {
   writeFileSync(path.join(APP, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
   execFileSync('npm', ['install', '--no-audit', '--no-fund', '--silent', tarball], { cwd: APP });
   const files = readdirSync(path.join(APP, 'node_modules', 'eventsource-wasm', 'dist')).sort();
-  assert.deepEqual(files, ['eventsource.inline.js', 'eventsource.js', 'eventsource.nowasm.js', 'eventsource_wasm_bg.wasm', 'global.d.ts', 'global.js', 'index.d.ts', 'index.js']);
+  assert.deepEqual(files, ['eventsource.js', 'eventsource.nowasm.js', 'global.d.ts', 'global.js', 'index.d.ts', 'index.js']);
 
   const guard = `<script>window.EventSourceOrig = class {}; delete window.EventSource;</script>`;
   // (a) A browser ES module, the bare specifier mapped to the installed package.
@@ -45,12 +45,27 @@ before(async () => {
   writeFileSync(path.join(APP, 'script.html'), `<!doctype html>${guard}
     <script src="node_modules/eventsource-wasm/dist/eventsource.js"></script>
     <script>if (EventSource !== EventSourceWasm) throw new Error('global not installed'); ${USE}</script>`);
-  // (b) Vite bundles an app that imports the package; the .wasm is emitted as an asset.
+  // The same, noting when the engine is ready (the source's request must be out before).
+  writeFileSync(path.join(APP, 'early.html'), `<!doctype html>${guard}
+    <script src="node_modules/eventsource-wasm/dist/eventsource.js"></script>
+    <script>${USE} EventSource.ready.then(() => { window.readyAt = performance.now(); });</script>`);
+  // (b) Vite bundles an app that imports the package (the engine is inside the module).
   mkdirSync(path.join(APP, 'vite'), { recursive: true });
   writeFileSync(path.join(APP, 'vite', 'index.html'), `<!doctype html>${guard}<script type="module" src="./main.js"></script>`);
   writeFileSync(path.join(APP, 'vite', 'main.js'), `import { EventSource } from 'eventsource-wasm'; ${USE}`);
   execFileSync(path.join(ROOT, 'node_modules', '.bin', 'vite'),
     ['build', 'vite', '--outDir', '../bundle', '--emptyOutDir', '--base', './', '--logLevel', 'warn'], { cwd: APP });
+
+  // (b') esbuild, which has no asset handling: nothing to copy next to the bundle.
+  mkdirSync(path.join(APP, 'esbuild'), { recursive: true });
+  writeFileSync(path.join(APP, 'esbuild', 'index.html'), `<!doctype html>${guard}<script type="module" src="./main.js"></script>`);
+  execFileSync(path.join(ROOT, 'node_modules', '.bin', 'esbuild'),
+    [path.join('vite', 'main.js'), '--bundle', '--minify', '--format=esm', '--outfile=esbuild/main.js', '--log-level=warning'], { cwd: APP });
+  // (c') The classic script on a page in another encoding, both served without a charset (as
+  // nginx's defaults do): the script is decoded as windows-1252, which must change nothing.
+  writeFileSync(path.join(APP, 'latin1.html'), `<!doctype html><meta charset="windows-1252">${guard}
+    <script src="node_modules/eventsource-wasm/dist/eventsource.js?charset=none"></script>
+    <script>${USE}</script>`);
 
   server = await startServer({ args: ['--static', `/=${APP}`] });
   browser = await launchChromium();
@@ -75,27 +90,45 @@ async function check(url) {
 test('import from a browser ES module', () => check(`${server.origin}/esm.html`));
 test('classic script tag, used synchronously', () => check(`${server.origin}/script.html`));
 
-// A source made while the wasm is still loading sends its request at once (the shim's early
-// fetch) and the engine adopts that response: one request in all, and it starts before the
-// wasm has finished downloading.
-test('classic script tag: the first request overlaps the wasm download and is not repeated', async () => {
-  const key = `early-${Date.now()}`;
+// The engine travels inside the script: the page requests nothing else, and a source made right
+// after the tag connects at once (one request to the stream).
+test('classic script tag: one file, and one request to the stream', async () => {
+  const key = `one-file-${Date.now()}`;
   const page = await browser.newPage();
   const errors = collectPageErrors(page);
   await removeNativeEventSource(page);
   await page.goto(`${server.origin}/script.html?key=${key}`);
   const result = await page.evaluate(() => window.result);
-  const timing = await page.evaluate(() => {
-    const entries = performance.getEntriesByType('resource');
-    const stream = entries.find((e) => e.name.includes('/t/counter'));
-    const wasm = entries.find((e) => e.name.endsWith('.wasm'));
-    return { streamStart: stream?.fetchStart, wasmEnd: wasm?.responseEnd };
-  });
+  const files = await page.evaluate(() => performance.getEntriesByType('resource')
+    .map((e) => new URL(e.name).pathname).filter((p) => p.includes('eventsource-wasm')));
   await page.close();
   assert.deepEqual(errors, []);
   assert.deepEqual(result, { seen: ['1#1', '2#2', '3#3'], isNative: false });
-  assert.ok(timing.streamStart < timing.wasmEnd, `stream request at ${timing.streamStart} ms, wasm downloaded at ${timing.wasmEnd} ms`);
+  assert.deepEqual(files, ['/node_modules/eventsource-wasm/dist/eventsource.js']);
   const log = await (await fetch(`${server.origin}/t/log?key=${key}`)).json();
   assert.equal(log.requests.length, 1, 'one request to the stream');
 });
+
+// The first source sends its request before the engine is loaded (the engine adopts the
+// response): the request travels while the engine is inflated, compiled and instantiated.
+test('classic script tag: the first request goes out before the engine is ready', async () => {
+  const page = await browser.newPage();
+  const errors = collectPageErrors(page);
+  await removeNativeEventSource(page);
+  await page.goto(`${server.origin}/early.html`);
+  const result = await page.evaluate(() => window.result);
+  const timing = await page.evaluate(() => ({
+    streamStart: performance.getEntriesByType('resource').find((e) => e.name.includes('/t/counter'))?.fetchStart,
+    readyAt: window.readyAt,
+  }));
+  await page.close();
+  assert.deepEqual(errors, []);
+  assert.deepEqual(result, { seen: ['1#1', '2#2', '3#3'], isNative: false });
+  assert.ok(timing.streamStart < timing.readyAt, `request at ${timing.streamStart} ms, engine ready at ${timing.readyAt} ms`);
+});
+
 test('bundled by Vite', () => check(`${server.origin}/bundle/index.html`));
+test('bundled by esbuild (no asset handling)', () => check(`${server.origin}/esbuild/index.html`));
+test('classic script tag on a windows-1252 page, no charset anywhere', async () => {
+  await check(`${server.origin}/latin1.html?charset=none`);
+});

@@ -1,6 +1,6 @@
 // The polyfill in workers, in Chromium and Firefox through WebDriver: dedicated, shared and
-// service workers, each as a classic script (importScripts('/dist/eventsource.inline.js'), the
-// build that carries its wasm) and as a module (import '/dist/global.js'). In each, the native
+// service workers, each as a classic script (importScripts('/dist/eventsource.js'), which
+// carries its engine) and as a module (import '/dist/global.js'). In each, the native
 // EventSource is deleted first where the browser has one (which ones do is printed as a
 // diagnostic), then www/workers/check.js reads /t/counter across two reconnections (the ids
 // prove Last-Event-ID was sent), closes a source inside its handler, sends a custom header, and
@@ -21,8 +21,8 @@ const TYPES = ['classic', 'module'];
 let server;
 
 before(async () => {
-  if (!polyfillBuilt() || !fs.existsSync(path.join(ROOT, 'dist', 'eventsource.inline.js'))) {
-    throw new Error('dist/ is not built (with eventsource.inline.js): run `bash scripts/build.sh`');
+  if (!polyfillBuilt()) {
+    throw new Error('dist/ is not built: run `bash scripts/build.sh`');
   }
   server = await startServer({ name: 'workers' });
 });

@@ -81,7 +81,7 @@ async function requestsFor(key) {
   return log.requests;
 }
 
-test('ready() resolves: the wasm is read from dist/ with node:fs', BOUND, async () => {
+test('ready() resolves: the engine carried in the module is inflated and instantiated', BOUND, async () => {
   await ready();
   await EventSource.ready;
 });
