@@ -7,7 +7,7 @@
 
 import initEngine, { initSync, Source as WasmSource, liveResources as wasmLive } from '../pkg/eventsource_wasm.js';
 import packedWasm, { size as wasmSize } from '../pkg/eventsource_wasm_bytes.js';
-import { readBatch } from './batch.js';
+import { batchState, readBatch } from './batch.js';
 
 const CONNECTING = 0;
 const OPEN = 1;
@@ -278,8 +278,8 @@ export class EventSource extends EventTargetBase {
   #source = null;
   /** The prototype of this response's MessageEvents, which gives their origin (see messageEvent). */
   #eventPrototype = null;
-  /** Carries the last event ID between batches (see batch.js). */
-  #ids = { lastEventId: '' };
+  /** What the batch reader carries from batch to batch (see batch.js). */
+  #ids = batchState();
   /** Event handler attributes: type -> { value, listener }. */
   #handlers = new Map();
   /** The first request, sent before the engine was loaded: { response, controller } (see earlyFetch). */

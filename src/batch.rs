@@ -2,20 +2,25 @@
 //!
 //! Crossing the JS/wasm boundary and creating JS strings cost far more than parsing, so events
 //! are not handed over one by one. A [`Batch`] collects every event a chunk completes into one
-//! byte buffer; JavaScript decodes it with a single `TextDecoder.decode` call and cuts it with a
-//! single `split('\r')`. That works because no field value can hold a CR (CR always ends a line),
-//! and because decoding the joined values equals decoding each one (see the `parser` module).
+//! byte buffer; JavaScript decodes it with a single `TextDecoder.decode` call and cuts it with
+//! `indexOf('\r')` and `slice` (js/batch.js). That works because no field value can hold a CR
+//! (CR always ends a line), and because decoding the joined values equals decoding each one:
+//! every boundary is an ASCII byte (see the `parser` module).
 //!
-//! Layout: three CR-terminated fields per event.
+//! Layout, per event: a tag byte, then the fields the tag announces, each ended by CR, then the
+//! data, ended by CR.
 //!
 //! ```text
-//! <type> CR <data> CR <id-change> CR   <type> CR <data> CR <id-change> CR ...
+//! <tag> [<type> CR] [<id> CR] <data> CR
 //! ```
 //!
-//! `<type>` is empty for `message`. `<id-change>` is empty when the event's last event ID equals
-//! the previous event's, and otherwise `;` followed by the new ID (which may be empty). Sending
-//! the ID only when it changes keeps the batch linear in the input: a long ID set once and
-//! followed by a million tiny events is copied once, not a million times.
+//! `tag` is `b'A' + flags`: flag 1, the event's type differs from the previous event's, and
+//! `<type>` follows (empty for `message`); flag 2, its last event ID differs from the previous
+//! event's, and `<id>` follows (possibly empty). "Previous" carries from batch to batch, as the
+//! reader's state does. So the commonest event, of the same type and ID as the one before, costs
+//! the reader one `indexOf` and one `slice`; a stream of one custom type makes one type string in
+//! all, not one per event; and a long ID set once and followed by a million tiny events is
+//! copied once, which keeps the batch linear in the input.
 
 use crate::parser::Sink;
 use alloc::vec::Vec;
@@ -24,6 +29,8 @@ use alloc::vec::Vec;
 #[derive(Debug, Default)]
 pub struct Batch {
     bytes: Vec<u8>,
+    /// The type of the last event JavaScript was sent (empty: `message`).
+    sent_type: Vec<u8>,
     /// The last event ID as JavaScript last saw it.
     sent_id: Vec<u8>,
     events: u32,
@@ -31,8 +38,12 @@ pub struct Batch {
     retry: Option<u64>,
 }
 
+/// Tag flags: a type field follows; an ID field follows.
+const NEW_TYPE: u8 = 1;
+const NEW_ID: u8 = 2;
+
 impl Batch {
-    /// Empties the batch for the next chunk (keeping its allocation and the ID JavaScript knows).
+    /// Empties the batch for the next chunk (keeping its allocation and what JavaScript knows).
     pub fn clear(&mut self) {
         self.bytes.clear();
         self.events = 0;
@@ -55,18 +66,29 @@ impl Batch {
     }
 }
 
+/// Appends `field` and CR to `bytes`, and makes `sent` a copy of it.
+fn send(bytes: &mut Vec<u8>, sent: &mut Vec<u8>, field: &[u8]) {
+    bytes.extend_from_slice(field);
+    bytes.push(b'\r');
+    sent.clear();
+    sent.extend_from_slice(field);
+}
+
 impl Sink for Batch {
+    #[inline]
     fn event(&mut self, event_type: &[u8], data: &[u8], last_event_id: &[u8]) {
-        self.bytes.extend_from_slice(event_type);
-        self.bytes.push(b'\r');
-        self.bytes.extend_from_slice(data);
-        self.bytes.push(b'\r');
-        if last_event_id != self.sent_id.as_slice() {
-            self.bytes.push(b';');
-            self.bytes.extend_from_slice(last_event_id);
-            self.sent_id.clear();
-            self.sent_id.extend_from_slice(last_event_id);
+        let new_type = event_type != self.sent_type.as_slice();
+        let new_id = last_event_id != self.sent_id.as_slice();
+        let flags = if new_type { NEW_TYPE } else { 0 } | if new_id { NEW_ID } else { 0 };
+        self.bytes.reserve(data.len() + 2);
+        self.bytes.push(b'A' + flags);
+        if new_type {
+            send(&mut self.bytes, &mut self.sent_type, event_type);
         }
+        if new_id {
+            send(&mut self.bytes, &mut self.sent_id, last_event_id);
+        }
+        self.bytes.extend_from_slice(data);
         self.bytes.push(b'\r');
         self.events += 1;
     }
@@ -87,19 +109,18 @@ mod tests {
         let mut batch = Batch::default();
         parser
             .feed(
-                b"data: a\n\nevent: t\nid: 7\ndata: b\ndata: c\n\ndata: d\n\nid\nretry: 9\ndata: e\n\n",
+                b"data: a\n\nevent: t\nid: 7\ndata: b\ndata: c\n\nevent: t\ndata: d\n\nid\nretry: 9\ndata: e\n\n",
                 &mut batch,
             )
             .unwrap();
-        assert_eq!(
-            batch.bytes(),
-            b"\ra\r\rt\rb\nc\r;7\r\rd\r\r\re\r;\r".as_slice()
-        );
+        assert_eq!(batch.bytes(), b"Aa\rDt\r7\rb\nc\rAd\rD\r\re\r".as_slice());
         assert_eq!(batch.events(), 4);
         assert_eq!(batch.retry(), Some(9));
         batch.clear();
-        parser.feed(b"data: f\n\n", &mut batch).unwrap();
-        // The ID JavaScript knows ("") carries over between chunks.
-        assert_eq!(batch.bytes(), b"\rf\r\r".as_slice());
+        parser
+            .feed(b"data: f\n\nevent: t\ndata: g\n\n", &mut batch)
+            .unwrap();
+        // The type and the ID JavaScript knows ("" and "") carry over between chunks.
+        assert_eq!(batch.bytes(), b"Af\rBt\rg\r".as_slice());
     }
 }

@@ -317,7 +317,7 @@ fn polling_drops_an_unfinished_event_between_polls() {
     c.on_end(0);
     c.on_response(200, SSE, 0);
     c.on_chunk(b"data: b\n\n", 0);
-    assert_eq!(c.batch().bytes(), b"\rb\r\r");
+    assert_eq!(c.batch().bytes(), b"Ab\r");
 }
 
 #[test]
@@ -432,7 +432,7 @@ fn recycling_cuts_exactly_after_an_event_with_its_own_id() {
     let (first, cut) = c.on_chunk_until_resume_point(input, 0);
     assert!(first.events);
     assert_eq!(cut, Some(b"data: a\n\nid: 1\ndata: b\n\n".len()));
-    assert_eq!(c.batch().bytes(), b"\ra\r\r\rb\r;1\r");
+    assert_eq!(c.batch().bytes(), b"Aa\rC1\rb\r");
     // The rest of the same chunk: the next point is after the CRLF-ended "id: 2" event.
     let rest = &input[cut.unwrap()..];
     let (_, cut) = c.on_chunk_until_resume_point(rest, 0);

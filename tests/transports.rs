@@ -19,6 +19,14 @@ extern "C" {
     fn fetch_text(url: &str) -> js_sys::Promise;
 }
 
+#[wasm_bindgen(module = "/js/batch.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = batchState)]
+    fn batch_state() -> JsValue;
+    #[wasm_bindgen(js_name = readBatch)]
+    fn read_batch(view: &js_sys::Uint8Array, state: &JsValue, deliver: &js_sys::Function);
+}
+
 const SERVER: Option<&str> = option_env!("SSE_SERVER");
 
 /// Runs a source with the given transport until `wanted` events or a failure; returns the log.
@@ -31,6 +39,15 @@ async fn run(
 ) -> Vec<String> {
     let url = format!("{}{path}", SERVER.unwrap());
     let host = make_host(wanted);
+    // The batches are read by the shim's own reader, as in the package.
+    let deliver: js_sys::Function = js_sys::Reflect::get(&host, &"deliver".into())
+        .unwrap()
+        .into();
+    let state = batch_state();
+    let events = Closure::<dyn FnMut(js_sys::Uint8Array)>::new(move |view: js_sys::Uint8Array| {
+        read_batch(&view, &state, &deliver)
+    });
+    js_sys::Reflect::set(&host, &"events".into(), events.as_ref()).unwrap();
     let flags = if xhr { 2 } else { 0 } | if polling { 4 } else { 0 };
     let source = Source::new(
         host.clone().unchecked_into::<Host>(),
@@ -57,6 +74,7 @@ async fn run(
     let done: js_sys::Promise = js_sys::Reflect::get(&host, &"done".into()).unwrap().into();
     let log = wasm_bindgen_futures::JsFuture::from(done).await.unwrap();
     drop(close);
+    drop(events);
     js_sys::Array::from(&log)
         .iter()
         .map(|v| v.as_string().unwrap())
@@ -65,7 +83,7 @@ async fn run(
 
 fn expected(server: &str, path: &str, polling: bool) -> Vec<String> {
     let url = format!("{server}{path}");
-    let ev = |n: u32| format!("event message {n} ;{n}");
+    let ev = |n: u32| format!("event message {n} {n}");
     let mut log = vec![format!("open {url}"), ev(1), ev(2)];
     if !polling {
         // drop_after=2: the body ends, the source reconnects with Last-Event-ID.
@@ -172,7 +190,7 @@ async fn xhr_replaces_a_grown_request_without_loss_repeat_or_error() {
     for (i, line) in events.iter().enumerate() {
         let n = i + 1;
         let data = format!("{n}{}", "x".repeat(65536));
-        let expected = format!("event message {}…({}) ;{n}", &data[..12], data.len());
+        let expected = format!("event message {}…({}) {n}", &data[..12], data.len());
         assert_eq!(*line, &expected, "event {n} exactly once, in order");
     }
     // The server saw the replacement: more than one request, a later one with Last-Event-ID.

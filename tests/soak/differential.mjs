@@ -67,16 +67,16 @@ let wasmApi = null;
 export async function loadWasm() {
   if (wasmApi) return wasmApi;
   const glue = await import(pathToFileURL(path.join(PKG_DIR, 'eventsource_wasm.js')).href);
-  const { readBatch } = await import(pathToFileURL(path.join(ROOT, 'js', 'batch.js')).href);
+  const { batchState, readBatch } = await import(pathToFileURL(path.join(ROOT, 'js', 'batch.js')).href);
   const exports = glue.initSync({ module: fs.readFileSync(path.join(PKG_DIR, 'eventsource_wasm_bg.wasm')) });
-  wasmApi = { StreamParser: glue.StreamParser, readBatch, memory: exports.memory };
+  wasmApi = { StreamParser: glue.StreamParser, batchState, readBatch, memory: exports.memory };
   return wasmApi;
 }
 
 /** The canonical dump of one stream through the wasm parser. */
 export function dumpWasm(api, stream, limit, step) {
   const parser = new api.StreamParser(limit === null ? undefined : limit);
-  const ids = { lastEventId: '' };
+  const ids = api.batchState();
   let out = '';
   try {
     for (let off = 0; off < stream.length; off += step) {

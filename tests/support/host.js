@@ -1,21 +1,18 @@
 // A recording Host for the engine's Source (see src/wasm/source.rs), for tests/transports.rs.
 export function makeHost(wanted) {
-  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
   const host = {
     log: [],
     count: 0,
     source: null,
     open(url) { host.log.push('open ' + url); },
-    events(view) {
-      const fields = decoder.decode(view).split('\r');
-      // Three fields per event, then the empty string after the last CR.
-      for (let i = 0; i + 3 < fields.length; i += 3) {
-        // Long data is logged by its head and length.
-        const data = fields[i + 1].length > 40 ? `${fields[i + 1].slice(0, 12)}…(${fields[i + 1].length})` : fields[i + 1];
-        host.log.push(`event ${fields[i] || 'message'} ${data} ${fields[i + 2]}`);
-        host.count += 1;
-      }
+    // Called by js/batch.js's readBatch for each event (tests/transports.rs sets `events`).
+    deliver(type, data, id) {
+      // Long data is logged by its head and length.
+      const shown = data.length > 40 ? `${data.slice(0, 12)}…(${data.length})` : data;
+      host.log.push(`event ${type} ${shown} ${id}`);
+      host.count += 1;
       if (host.count >= wanted) host.finish();
+      return host.count < wanted;
     },
     error(state, message) {
       host.log.push(`error ${state}${message ? ' ' + message : ''}`);

@@ -9,7 +9,7 @@
 
 import { q, finish, TYPES } from './common.js';
 import init, { StreamParser } from '/pkg/tools/eventsource_wasm.js';
-import { readBatch } from '/js/batch.js';
+import { batchState, readBatch } from '/js/batch.js';
 import { createParser } from './vendor/eventsource-parser.js';
 
 const CHUNK = 16 * 1024;
@@ -24,7 +24,7 @@ for (let at = 0; at < bytes.length; at += CHUNK) chunks.push(bytes.subarray(at, 
 
 function wasmOnce() {
   const parser = new StreamParser();
-  const state = { lastEventId: '' };
+  const state = batchState();
   let events = 0;
   let chars = 0;
   const deliver = (type, data) => {
@@ -38,9 +38,28 @@ function wasmOnce() {
   return { events, chars };
 }
 
+// The profile of wasmOnce, for the table: the parse alone (views out, no strings), then the
+// parse and the one decode per batch (a string per chunk, not yet per event).
+function feedOnce() {
+  const parser = new StreamParser();
+  let bytesOut = 0;
+  for (let i = 0; i < chunks.length; i++) bytesOut += parser.feed(chunks[i]).length;
+  parser.free();
+  return { events: n, chars: bytesOut };
+}
+
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+function decodeOnce() {
+  const parser = new StreamParser();
+  let chars = 0;
+  for (let i = 0; i < chunks.length; i++) chars += decoder.decode(parser.feed(chunks[i])).length;
+  parser.free();
+  return { events: n, chars };
+}
+
 function dispatchOnce() {
   const parser = new StreamParser();
-  const state = { lastEventId: '' };
+  const state = batchState();
   const target = new EventTarget();
   let events = 0;
   let chars = 0;
@@ -82,12 +101,14 @@ function time(fn) {
   return { ...r, ms: performance.now() - t0 };
 }
 
-const out = { wasm: [], esp: [], dispatch: [] };
+const out = { wasm: [], esp: [], dispatch: [], feed: [], decode: [] };
 const warm = { wasm: time(wasmOnce), esp: time(espOnce) };
 const dispatchReps = Math.min(reps, 2); // slow (a DOM event each): fewer passes, no warm-up of its own
 for (let i = 0; i < reps; i++) {
   out.wasm.push(time(wasmOnce));
   out.esp.push(time(espOnce));
+  out.feed.push(time(feedOnce));
+  out.decode.push(time(decodeOnce));
   if (i < dispatchReps) out.dispatch.push(time(dispatchOnce));
 }
 const counts = [...out.wasm, ...out.esp, ...out.dispatch, warm.wasm, warm.esp].map((r) => r.events);
@@ -99,4 +120,6 @@ await finish({
   wasmMs: out.wasm.map((r) => r.ms),
   espMs: out.esp.map((r) => r.ms),
   dispatchMs: out.dispatch.map((r) => r.ms),
+  feedMs: out.feed.map((r) => r.ms),
+  decodeMs: out.decode.map((r) => r.ms),
 });

@@ -178,7 +178,7 @@ window.rel = {
    */
   async oneChunk(n) {
     const glue = await import('/pkg/tools/eventsource_wasm.js');
-    const { readBatch } = await import('/js/batch.js');
+    const { batchState, readBatch } = await import('/js/batch.js');
     const exports = await glue.default();
     const unit = new TextEncoder().encode('data: a\n\n');
     const bytes = new Uint8Array(unit.length * n);
@@ -189,7 +189,7 @@ window.rel = {
     let wrong = 0;
     try {
       const view = parser.feed(bytes);
-      readBatch(view, { lastEventId: '' }, (type, data) => {
+      readBatch(view, batchState(), (type, data) => {
         events += 1;
         if (type !== 'message' || data !== 'a') wrong += 1;
         return true;

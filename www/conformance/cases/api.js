@@ -294,6 +294,8 @@ export default [
       const es = ctx.open(ctx.script('id: 9\ndata: hi\n\n', { hold: true }));
       const event = await ctx.nextEvent(es, 'message');
       ctx.assert(event instanceof MessageEvent, 'not a MessageEvent');
+      ctx.assert(event.constructor === MessageEvent, 'constructor is not MessageEvent');
+      ctx.eq(Object.prototype.toString.call(event), '[object MessageEvent]', 'toString tag');
       ctx.eq(
         [event.type, event.data, event.origin, event.lastEventId, event.source, Array.isArray(event.ports) && event.ports.length, event.bubbles, event.cancelable],
         ['message', 'hi', ctx.origin, '9', null, 0, false, false],
