@@ -5,7 +5,7 @@
 // page can see: readyState, the event handler attributes, and the dispatch rules that depend on
 // readyState at the moment of dispatch ("if readyState is not CLOSED").
 
-import initEngine, { initSync, Source as WasmSource, liveResources as wasmLive } from '../pkg/eventsource_wasm.js';
+import { initSync, Source as WasmSource, liveResources as wasmLive } from '../pkg/eventsource_wasm.js';
 import packedWasm, { size as wasmSize } from '../pkg/eventsource_wasm_bytes.js';
 import { batchState, readBatch } from './batch.js';
 
@@ -71,23 +71,15 @@ async function wasmBytes() {
   return bytes;
 }
 
-// Chromium compiles at most 8 MB synchronously on a page's main thread; an engine with a lower
-// limit (a RangeError) gets the asynchronous API.
-function instantiate(bytes) {
-  try {
-    initSync({ module: bytes });
-    return undefined;
-  } catch (err) {
-    if (err instanceof RangeError) return initEngine({ module_or_path: bytes });
-    throw err;
-  }
-}
-
 /** Starts loading the engine once; true when it is loaded, so that instances connect at once. */
 function loadNow() {
   if (engineLoaded || engineReady) return engineLoaded;
   if (canCompileWasm() && typeof DecompressionStream === 'function') {
-    engineReady = wasmBytes().then(instantiate);
+    // Synchronous compilation: Chromium allows it on a page's main thread up to 8 MB; the engine
+    // is 33 KB.
+    engineReady = wasmBytes().then((module) => {
+      initSync({ module });
+    });
   } else {
     engineReady = dynamicImport(String(fallbackUrl ?? new URL('./eventsource.nowasm.js', import.meta.url)))
       .then((engine) => {
