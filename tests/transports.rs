@@ -173,7 +173,9 @@ async fn xhr_replaces_a_grown_request_without_loss_repeat_or_error() {
     let Some(server) = SERVER else { return };
     // 160 events of 64 KiB: 10 Mi UTF-16 units of responseText, past the 8 Mi bound, so the
     // request is replaced after an event with an id; the server resumes from Last-Event-ID.
-    let path = "/t/counter?count=160&pad=65536&end=1&key=recycle";
+    // 2 ms apart, so that the text arrives in many progress events (a request is only replaced
+    // in text that arrives after the bound was passed).
+    let path = "/t/counter?count=160&pad=65536&interval=2&end=1&key=recycle";
     let log = run(path, true, false, None, 160).await;
     let opens: Vec<&String> = log.iter().filter(|l| l.starts_with("open")).collect();
     assert_eq!(

@@ -4,8 +4,8 @@
 //! Each progress event slices off only the part of `responseText` not read yet, so a chunk costs
 //! its own length, not the length of everything received. `responseText` itself only grows, so
 //! once it passes [`RECYCLE_AFTER`] UTF-16 units the request is replaced at the next
-//! point a server can resume from exactly: right after an event whose block has an `id` (see
-//! `Connection::on_chunk_until_resume_point`). The new request carries that ID, the rest of the
+//! point a server can resume from exactly, in the text that arrives after that: right after an
+//! event whose block has an `id` (see `Connection::on_chunk_until_resume_point`). The new request carries that ID, the rest of the
 //! text is dropped and replayed by the server, the page sees no `error` and readyState stays
 //! OPEN. A stream without IDs can't be resumed without loss, so it is never recycled (use the
 //! fetch transport for those).
@@ -194,12 +194,22 @@ fn headers_seen(shared: &Shared) -> bool {
 
 /// The most UTF-16 units of `responseText` handed to the parser at once (see `fetch::SLICE`:
 /// Firefox delivers a whole 256 MiB response in one progress event when the page is busy).
-const SLICE: u32 = 1 << 20;
+const SLICE: u32 = super::fetch::SLICE;
 
 /// Parses the part of `responseText` that arrived since the last call, in slices.
+///
+/// The text that had arrived by the last call is parsed whole; only once that passed
+/// [`RECYCLE_AFTER`] does the parse stop at the first resume point. The text is in memory already,
+/// and Firefox delivers a busy page's stream in progress events of up to hundreds of MiB: cutting
+/// at the first resume point of such a piece made the server send nearly all of it again, 32
+/// times over 256 MiB (2.3 MB/s).
 fn read_new_text(shared: &Rc<Shared>, xhr: &XmlHttpRequest, generation: u32) {
     let text = sys::response_text_js(xhr);
     let length = text.length();
+    let past_bound = match shared.state.try_borrow().as_deref().map(|s| &s.active) {
+        Ok(Some(Active::Xhr(request))) => request.read.get() >= RECYCLE_AFTER,
+        _ => return,
+    };
     for _ in 0..=length / SLICE {
         let read = match shared.state.try_borrow().as_deref().map(|s| &s.active) {
             Ok(Some(Active::Xhr(request))) => request.read.get(),
@@ -223,7 +233,7 @@ fn read_new_text(shared: &Rc<Shared>, xhr: &XmlHttpRequest, generation: u32) {
             }
             let fresh: alloc::string::String = text.slice(read, end).into();
             let now = sys::now();
-            if read >= RECYCLE_AFTER {
+            if past_bound {
                 // Past the bound: stop at the first point the server can resume from exactly.
                 state
                     .conn
