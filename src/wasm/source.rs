@@ -171,11 +171,9 @@ impl Source {
                 .then_some(last_event_id_query_parameter),
         };
         let mut pairs = Vec::new();
-        let mut items = headers.as_bytes().split(|&b| b == b'\n');
+        let mut items = headers.split('\n');
         while let (Some(name), Some(value)) = (items.next(), items.next()) {
-            // Cut at an ASCII byte, so both halves are valid UTF-8.
-            let text = |b: &[u8]| String::from(core::str::from_utf8(b).unwrap_or_default());
-            pairs.push((text(name), text(value)));
+            pairs.push((String::from(name), String::from(value)));
         }
         live_add(SOURCES, true);
         Source {
