@@ -17,6 +17,9 @@
 //   BENCH_OUT=target/bench/browser.json   (--memory: target/bench/browser-memory.json)
 //   BENCH_COLD=5            cold-start samples per contender (a fresh browser each)
 //   BENCH_COLD_CONTENDERS=native,classic,module,event-source-polyfill
+//   BENCH_COLD_DELAYS=0,40  cold start on loopback as it is, and with every response held back
+//                           40 ms by the server (--delay-ms): a page on a slower network, where
+//                           each request that waits on another costs its delay again
 //   BENCH_PARSER_REPS=5     timed passes per parser per page (after one warm-up)
 //   BENCH_MEMORY_MIB=256    bytes streamed per memory run (/t/endless, 64-byte events)
 //   BENCH_TIMEOUT_S=90      bound of one page run (the runner adds 30 s before killing)
@@ -69,6 +72,7 @@ const cfg = {
   browsers: list(process.env.BENCH_BROWSERS, ['chromium', 'firefox']),
   parts: list(process.env.BENCH_PARTS, ['throughput', 'parser', 'cold']),
   cold: int(process.env.BENCH_COLD, 5, 1, 50),
+  coldDelays: list(process.env.BENCH_COLD_DELAYS, ['0', '40']).map((d) => int(d, 0, 0, 2000)),
   parserReps: int(process.env.BENCH_PARSER_REPS, 5, 1, 50),
   memoryMib: int(process.env.BENCH_MEMORY_MIB, 256, 16, 4096),
   timeoutS: int(process.env.BENCH_TIMEOUT_S, 90, 5, 3600),
@@ -159,10 +163,11 @@ function sizes() {
 
 // ---------------------------------------------------------------- servers
 
-async function startReferenceServer(corpusDir) {
+async function startReferenceServer(corpusDir, delayMs = 0) {
   const bin = join(ROOT, 'target', 'release', 'sse-server');
   if (!existsSync(bin)) throw new Error('target/release/sse-server is missing: cargo build --release -p eventsource-wasm-server');
-  const child = spawn(bin, ['--port', '0', '--second-port', '0', '--corpus-dir', corpusDir], {
+  const delay = delayMs > 0 ? ['--delay-ms', String(delayMs)] : [];
+  const child = spawn(bin, ['--port', '0', '--second-port', '0', '--corpus-dir', corpusDir, ...delay], {
     cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let errTail = '';
@@ -386,19 +391,23 @@ async function benchBrowser(kind, ctx) {
   }
 
   if (has('cold')) {
-    // Interleaved: A B C D A B C D ..., each sample in a fresh browser and profile.
+    // Interleaved: A B C D A B C D ..., each sample in a fresh browser and profile; once per
+    // server delay (ctx.delayed: delay -> reference server).
     const u = '/t/counter?count=1&end=1';
-    for (let i = 0; i < cfg.cold; i++) {
-      for (const contender of cfg.coldContenders) {
-        const warmUp = makeJob(ref.origin, runner.origin, 'blank.html', {}, 30);
-        const job = makeJob(ref.origin, runner.origin, `cold-${contender}.html`, { u }, 30);
-        job.meta = { part: 'cold', sample: i + 1, contender };
-        await runJobs(runner, kind, [warmUp, job]);
-        const r = job.result ?? { ok: false };
-        log(`${kind} cold ${contender.padEnd(22)} ${r.ok ? `${fmt(r.firstMs)} ms to the first event (script ${fmt(r.scriptMs)} ms)` : `FAILED ${r.error ?? ''}`}`);
-        const rec = { ...job.meta, ...r };
-        delete rec.ua;
-        out.cold.push(rec);
+    for (const delay of cfg.coldDelays) {
+      const server = delay > 0 ? ctx.delayed.get(delay) : ref;
+      for (let i = 0; i < cfg.cold; i++) {
+        for (const contender of cfg.coldContenders) {
+          const warmUp = makeJob(server.origin, runner.origin, 'blank.html', {}, 30);
+          const job = makeJob(server.origin, runner.origin, `cold-${contender}.html`, { u }, 30);
+          job.meta = { part: 'cold', delay, sample: i + 1, contender };
+          await runJobs(runner, kind, [warmUp, job]);
+          const r = job.result ?? { ok: false };
+          log(`${kind} cold +${delay} ms ${contender.padEnd(22)} ${r.ok ? `${fmt(r.firstMs)} ms to the first event (script ${fmt(r.scriptMs)} ms)` : `FAILED ${r.error ?? ''}`}`);
+          const rec = { ...job.meta, ...r };
+          delete rec.ua;
+          out.cold.push(rec);
+        }
       }
     }
   }
@@ -508,18 +517,21 @@ function summarize(kind, out, sizeRows) {
   }
 
   if (out.cold.length) {
-    const rows = [];
-    for (const contender of cfg.coldContenders) {
-      const mine = out.cold.filter((r) => r.contender === contender);
-      const ok = mine.filter((r) => r.ok);
-      const s = { contender, ok: ok.length, runs: mine.length, firstMs: median(ok.map((r) => r.firstMs)), scriptMs: median(ok.map((r) => r.scriptMs)), minMs: ok.length ? Math.min(...ok.map((r) => r.firstMs)) : null, maxMs: ok.length ? Math.max(...ok.map((r) => r.firstMs)) : null };
-      summary.cold.push(s);
-      const label = { native: 'native EventSource', classic: 'eventsource-wasm script tag (dist/eventsource.js)', module: 'eventsource-wasm ES module (dist/index.js)', 'event-source-polyfill': 'event-source-polyfill (.min.js)' }[contender];
-      rows.push([label, fmt(s.firstMs), fmt(s.minMs), fmt(s.maxMs), fmt(s.scriptMs), `${s.ok}/${s.runs}`]);
+    for (const delay of cfg.coldDelays) {
+      const rows = [];
+      for (const contender of cfg.coldContenders) {
+        const mine = out.cold.filter((r) => r.contender === contender && (r.delay ?? 0) === delay);
+        const ok = mine.filter((r) => r.ok);
+        const s = { contender, delay, ok: ok.length, runs: mine.length, firstMs: median(ok.map((r) => r.firstMs)), scriptMs: median(ok.map((r) => r.scriptMs)), minMs: ok.length ? Math.min(...ok.map((r) => r.firstMs)) : null, maxMs: ok.length ? Math.max(...ok.map((r) => r.firstMs)) : null };
+        summary.cold.push(s);
+        const label = { native: 'native EventSource', classic: 'eventsource-wasm script tag (dist/eventsource.js)', module: 'eventsource-wasm ES module (dist/index.js)', 'event-source-polyfill': 'event-source-polyfill (.min.js)' }[contender];
+        rows.push([label, fmt(s.firstMs), fmt(s.minMs), fmt(s.maxMs), fmt(s.scriptMs), `${s.ok}/${s.runs}`]);
+      }
+      const how = delay > 0 ? `every response held back ${delay} ms by the server` : 'loopback';
+      lines.push(`First event, cold, ${how} (${out.version}; per sample a fresh browser and profile, a warm-up page, then this page; from before the script tag; medians of ${cfg.cold})`);
+      lines.push(table(['page', 'first event ms', 'min', 'max', 'script ran ms', 'ok'], rows, ['l']));
+      lines.push('');
     }
-    lines.push(`First event, cold (${out.version}; per sample a fresh browser and profile, a warm-up page, then this page; from before the script tag; medians of ${cfg.cold})`);
-    lines.push(table(['page', 'first event ms', 'min', 'max', 'script ran ms', 'ok'], rows, ['l']));
-    lines.push('');
   }
 
   if (out.memory.length) {
@@ -576,9 +588,11 @@ function summarize(kind, out, sizeRows) {
   }
   for (const p of summary.parser) if (p.ratio) T(`${p.corpus}: wasm parser / eventsource-parser`, `${fmt(p.ratio, 2)}x`, '>= 2x', p.ratio >= 2);
   for (const s of sizeRows.slice(0, 2)) T(`${s.label}: gzipped bytes a page loads`, `${s.gzip} B`, '<= 8192 B', s.gzip <= 8192);
-  const coldOf = (c) => summary.cold.find((s) => s.contender === c)?.firstMs;
-  for (const c of ['classic', 'module']) {
-    if (coldOf(c) && coldOf('event-source-polyfill')) T(`first event cold, ${c} vs event-source-polyfill`, `${fmt(coldOf(c))} ms vs ${fmt(coldOf('event-source-polyfill'))} ms`, 'no slower', coldOf(c) <= coldOf('event-source-polyfill'));
+  for (const delay of cfg.coldDelays) {
+    const coldOf = (c) => summary.cold.find((s) => s.contender === c && s.delay === delay)?.firstMs;
+    for (const c of ['classic', 'module']) {
+      if (coldOf(c) && coldOf('event-source-polyfill')) T(`first event cold (+${delay} ms), ${c} vs event-source-polyfill`, `${fmt(coldOf(c))} ms vs ${fmt(coldOf('event-source-polyfill'))} ms`, 'no slower', coldOf(c) <= coldOf('event-source-polyfill'));
+    }
   }
   for (const m of summary.memory) {
     if (m.contender.startsWith('wasm-') && m.ok) {
@@ -605,11 +619,16 @@ async function main() {
   const sizeRows = sizes();
 
   const ref = await startReferenceServer(corpusDir);
+  const delayed = new Map();
+  if (has('cold')) {
+    for (const d of cfg.coldDelays) if (d > 0 && !delayed.has(d)) delayed.set(d, await startReferenceServer(corpusDir, d));
+  }
   const runner = await startRunnerServer();
   log(`reference server ${ref.origin}, runner ${runner.origin}; parts: ${cfg.parts.join(', ')}; browsers: ${cfg.browsers.join(', ')}`);
   const stopAll = async () => {
     for (const b of liveBrowsers) await b.kill();
     await ref.stop();
+    for (const server of delayed.values()) await server.stop();
   };
   const onSignal = () => {
     stopAll().finally(() => process.exit(130));
@@ -621,7 +640,7 @@ async function main() {
   try {
     for (const kind of cfg.browsers) {
       const t0 = performance.now();
-      results[kind] = await benchBrowser(kind, { ref, runner, corpora });
+      results[kind] = await benchBrowser(kind, { ref, delayed, runner, corpora });
       results[kind].seconds = (performance.now() - t0) / 1000;
     }
   } finally {

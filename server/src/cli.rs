@@ -8,7 +8,7 @@ use crate::static_files::{default_mounts, Mount};
 pub const USAGE: &str = "\
 usage: sse-server [--port N] [--second-port N] [--static PREFIX=DIR]... [--corpus-dir DIR]
                   [--stats-interval-ms N] [--ticker-interval-ms N] [--keepalive-ms N] [--poll-wait-ms N]
-                  [--retry-ms N] [--state-file PATH] [--extra-ports N]
+                  [--retry-ms N] [--state-file PATH] [--extra-ports N] [--delay-ms N]
 
   --port N                main listener on 127.0.0.1 (default 8080; 0 = any free port)
   --second-port N         second listener, same routes, another origin for CORS (default 0)
@@ -23,6 +23,8 @@ usage: sse-server [--port N] [--second-port N] [--static PREFIX=DIR]... [--corpu
                           continue across a restart, even after SIGKILL (default: none)
   --extra-ports N         N more listeners on free ports, same routes: more origins, e.g. for
                           many streams at once past the 6-per-origin limit (default 0, max 256)
+  --delay-ms N            answer every request N ms late (at most 10000): a slow network on
+                          loopback, for cold-start benchmarks (default 0)
 
 Prints `READY http://127.0.0.1:<port> http://127.0.0.1:<second-port>` on stdout once listening,
 followed by the extra listeners' URLs on the same line when --extra-ports is given.";
@@ -47,6 +49,8 @@ pub struct Config {
     pub state_file: Option<PathBuf>,
     /// `--extra-ports`: how many more listeners (on free ports) serve the same routes.
     pub extra_ports: u16,
+    /// `--delay-ms`: how long every request waits before it is handled.
+    pub delay: Duration,
 }
 
 impl Default for Config {
@@ -63,6 +67,7 @@ impl Default for Config {
             retry: Duration::from_millis(2000),
             state_file: None,
             extra_ports: 0,
+            delay: Duration::ZERO,
         }
     }
 }
@@ -121,6 +126,13 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, String>
                 }
                 cfg.state_file = Some(PathBuf::from(v));
             }
+            "--delay-ms" => {
+                let d = Duration::from_millis(num(&flag, &value()?)?);
+                if d > Duration::from_secs(10) {
+                    return Err(format!("--delay-ms: at most 10000, got {}", d.as_millis()));
+                }
+                cfg.delay = d;
+            }
             "--extra-ports" => {
                 let n: u16 = num(&flag, &value()?)?;
                 if n > MAX_EXTRA_PORTS {
@@ -171,11 +183,15 @@ mod tests {
         assert_eq!(c.stats_interval, Duration::from_millis(20));
         assert_eq!((c.retry, c.state_file), (Duration::from_millis(2000), None));
         assert_eq!(c.extra_ports, 0);
-        let Ok(Command::Run(c)) = parse(args("--retry-ms 250 --state-file=/tmp/x.journal")) else {
+        let Ok(Command::Run(c)) = parse(args(
+            "--retry-ms 250 --state-file=/tmp/x.journal --delay-ms 50",
+        )) else {
             panic!("parse failed")
         };
         assert_eq!(c.retry, Duration::from_millis(250));
         assert_eq!(c.state_file, Some(PathBuf::from("/tmp/x.journal")));
+        assert_eq!(c.delay, Duration::from_millis(50));
+        assert!(parse(args("--delay-ms 10001")).is_err());
         assert!(parse(args("--state-file=")).is_err());
         let Ok(Command::Run(c)) = parse(args("--extra-ports 38")) else {
             panic!("parse failed")

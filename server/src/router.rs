@@ -14,6 +14,9 @@ use crate::{broadcast, cors, scripted, static_files, App};
 
 pub async fn handle(app: Arc<App>, req: Request<Incoming>) -> Result<Response<Body>, Infallible> {
     app.requests.fetch_add(1, Ordering::Relaxed);
+    if !app.config.delay.is_zero() {
+        tokio::time::sleep(app.config.delay).await;
+    }
     // Request bodies are never used; hyper discards what is left of one.
     let (parts, _) = req.into_parts();
     let path = parts.uri.path().to_owned();

@@ -378,3 +378,22 @@ async fn static_files() {
     let _ = std::fs::remove_dir_all(root);
     let _ = std::fs::remove_dir_all(pkg);
 }
+
+#[tokio::test]
+async fn delay_holds_every_answer_back() {
+    let delay = Duration::from_millis(120);
+    let mut c = config();
+    c.delay = delay;
+    let srv = start_with(c).await;
+    let started = std::time::Instant::now();
+    let mut r = get(srv.addr, "/t/status/204", &[]).await;
+    // A lower bound only: the server cannot answer before the delay has passed.
+    assert!(
+        started.elapsed() >= delay,
+        "answered after {:?}",
+        started.elapsed()
+    );
+    assert_eq!(r.status, 204);
+    r.read_to_end().await;
+    srv.shutdown(Duration::from_secs(1)).await;
+}
