@@ -11,13 +11,9 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-#[wasm_bindgen(module = "/js/batch.js")]
-extern "C" {
-    #[wasm_bindgen(js_name = batchState)]
-    fn batch_state() -> JsValue;
-    #[wasm_bindgen(js_name = readBatch)]
-    fn read_batch(view: &js_sys::Uint8Array, state: &JsValue, deliver: &js_sys::Function);
-}
+#[path = "support/batch_js.rs"]
+mod batch_js;
+use batch_js::{batch_state, read_batch};
 
 /// Parses `chunks` through the wasm binding and the JS reader: (type, data, id) per event.
 fn through_js(chunks: &[&[u8]]) -> Vec<(String, String, String)> {

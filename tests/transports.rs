@@ -19,13 +19,9 @@ extern "C" {
     fn fetch_text(url: &str) -> js_sys::Promise;
 }
 
-#[wasm_bindgen(module = "/js/batch.js")]
-extern "C" {
-    #[wasm_bindgen(js_name = batchState)]
-    fn batch_state() -> JsValue;
-    #[wasm_bindgen(js_name = readBatch)]
-    fn read_batch(view: &js_sys::Uint8Array, state: &JsValue, deliver: &js_sys::Function);
-}
+#[path = "support/batch_js.rs"]
+mod batch_js;
+use batch_js::{batch_state, read_batch};
 
 const SERVER: Option<&str> = option_env!("SSE_SERVER");
 
