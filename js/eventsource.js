@@ -151,10 +151,9 @@ function originPrototype(origin) {
 // Cold start: the first source made sends its first request before the engine is loaded, and the
 // engine adopts the pending response (Source.start), so the request travels while the engine is
 // decoded, compiled and instantiated (2-4 ms on a cold page in Chromium, the first fetch() call
-// of a page included) instead of after. It is exactly the request
-// the fetch transport sends first (src/wasm/transport/fetch.rs): GET, CORS, credentials as
-// withCredentials says, no-store, `Accept: text/event-stream` then the page's headers, no
-// Last-Event-ID yet. Its rejection is handled by the engine later; `catch` here only keeps it
+// of a page included) instead of after. It is exactly the request the fetch transport sends
+// first (src/wasm/transport/fetch.rs): GET, CORS, credentials as withCredentials says,
+// no-store, `Accept: text/event-stream` then the page's headers, no Last-Event-ID yet. Its rejection is handled by the engine later; `catch` here only keeps it
 // from being reported as unhandled meanwhile.
 function earlyFetch(url, withCredentials, headers) {
   if (typeof AbortController !== 'function' || typeof Request !== 'function') return null;

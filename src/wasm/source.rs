@@ -202,8 +202,8 @@ impl Source {
 
     /// Sends the first request, or, given `response` (and its `controller`), adopts it as the
     /// first request: the shim sends that one itself when the page makes a source before the
-    /// engine has loaded, so the request and the engine's download overlap. It must be the
-    /// request the fetch transport would send first (see `transport::fetch::start`).
+    /// engine has loaded, so the request travels while the engine is inflated and compiled. It
+    /// must be the request the fetch transport would send first (see `transport::fetch::start`).
     pub fn start(
         &self,
         response: Option<js_sys::Promise>,

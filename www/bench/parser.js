@@ -45,7 +45,7 @@ function feedOnce() {
   let bytesOut = 0;
   for (let i = 0; i < chunks.length; i++) bytesOut += parser.feed(chunks[i]).length;
   parser.free();
-  return { events: n, chars: bytesOut };
+  return { bytesOut };
 }
 
 const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
@@ -54,7 +54,7 @@ function decodeOnce() {
   let chars = 0;
   for (let i = 0; i < chunks.length; i++) chars += decoder.decode(parser.feed(chunks[i])).length;
   parser.free();
-  return { events: n, chars };
+  return { chars };
 }
 
 function dispatchOnce() {

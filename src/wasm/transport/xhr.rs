@@ -3,11 +3,11 @@
 //!
 //! Each progress event slices off only the part of `responseText` not read yet, so a chunk costs
 //! its own length, not the length of everything received. `responseText` itself only grows, so
-//! once it passes [`RECYCLE_AFTER`] UTF-16 units the request is replaced at the next
-//! point a server can resume from exactly, in the text that arrives after that: right after an
-//! event whose block has an `id` (see `Connection::on_chunk_until_resume_point`). The new request carries that ID, the rest of the
-//! text is dropped and replayed by the server, the page sees no `error` and readyState stays
-//! OPEN. A stream without IDs can't be resumed without loss, so it is never recycled (use the
+//! once it passes [`RECYCLE_AFTER`] UTF-16 units the request is replaced at the next point a
+//! server can resume from exactly, in the text that arrives after that: right after an event
+//! whose block has an `id` (see `Connection::on_chunk_until_resume_point`). The new request
+//! carries that ID, the rest of the text is dropped and replayed by the server, the page sees no
+//! `error` and readyState stays OPEN. A stream without IDs can't be resumed without loss, so it is never recycled (use the
 //! fetch transport for those).
 //!
 //! The text arrives decoded by the browser, with its BOM already removed (and the charset forced
@@ -206,15 +206,14 @@ const SLICE: u32 = super::fetch::SLICE;
 fn read_new_text(shared: &Rc<Shared>, xhr: &XmlHttpRequest, generation: u32) {
     let text = sys::response_text_js(xhr);
     let length = text.length();
-    let past_bound = match shared.state.try_borrow().as_deref().map(|s| &s.active) {
-        Ok(Some(Active::Xhr(request))) => request.read.get() >= RECYCLE_AFTER,
+    // Only this function moves `read`; once it calls out (perform), a request that is no longer
+    // the current one is caught by `is_current`, so the value is tracked here.
+    let mut read = match shared.state.try_borrow().as_deref().map(|s| &s.active) {
+        Ok(Some(Active::Xhr(request))) => request.read.get(),
         _ => return,
     };
+    let past_bound = read >= RECYCLE_AFTER;
     for _ in 0..=length / SLICE {
-        let read = match shared.state.try_borrow().as_deref().map(|s| &s.active) {
-            Ok(Some(Active::Xhr(request))) => request.read.get(),
-            _ => return,
-        };
         if length <= read {
             return;
         }
@@ -258,5 +257,6 @@ fn read_new_text(shared: &Rc<Shared>, xhr: &XmlHttpRequest, generation: u32) {
             };
             return perform(shared, step);
         }
+        read = end;
     }
 }
