@@ -11,14 +11,12 @@
 //! 16 KiB chunks. Prints one JSON line per corpus to stdout; everything else goes to stderr.
 //! Exits non-zero when the events counted differ from the `.meta.json` beside the corpus.
 //!
-//! To be comparable with JS parsers, which hand out strings, the headline figure (`mbPerS`) does
-//! what a JS user of `eventsource-parser` does with `TextDecoder.decode(chunk, {stream: true})`:
-//! each chunk is decoded once (validated as UTF-8, an incomplete character at its end carried
-//! into the next chunk, U+FFFD for invalid bytes) and fed as text with [`Parser::feed_str`], so
-//! the sink receives every event's type, data and last event ID as `&str` and folds their
+//! To be comparable with JS parsers, which hand out strings, the headline figure (`mbPerS`)
+//! decodes every field the parser hands out (type, data, last event ID: validated as UTF-8,
+//! U+FFFD for invalid bytes, as the engine's one `TextDecoder` call per batch does) and folds the
 //! lengths into a checksum, so none of the work can be optimised away. The same rounds are then
-//! run on the raw bytes with [`Parser::feed`] (`parseOnlyMbPerS`), to show how much of the time
-//! is the parser's own; on a valid UTF-8 corpus both must see the same lengths.
+//! run without decoding (`parseOnlyMbPerS`), to show how much of the time is the parser's own;
+//! on a valid UTF-8 corpus both must see the same lengths.
 //! Figures only: nothing here asserts a time.
 
 use std::hint::black_box;
@@ -26,7 +24,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use eventsource_wasm::parser::{Error, Parser, Sink, TextSink};
+use eventsource_wasm::parser::{Parser, Sink};
 
 const CHUNK: usize = 16 * 1024;
 const DEFAULT_ROUNDS: usize = 9;
@@ -40,24 +38,23 @@ struct Tally {
     checksum: u64,
 }
 
-/// Counts what the parser reports and folds the lengths of the fields into a checksum: as text
-/// through [`TextSink`], as bytes through [`Sink`].
-struct BenchSink(Tally);
+/// Counts what the parser reports and folds the lengths of the fields into a checksum: decoded
+/// (`DECODE`) or as bytes.
+struct BenchSink<const DECODE: bool>(Tally);
 
-impl BenchSink {
-    #[inline(always)]
-    fn add(&mut self, lens: usize) {
+impl<const DECODE: bool> Sink for BenchSink<DECODE> {
+    #[inline]
+    fn event(&mut self, event_type: &[u8], data: &[u8], last_event_id: &[u8]) {
+        let lens = if DECODE {
+            let text = String::from_utf8_lossy;
+            text(black_box(event_type)).len()
+                + text(black_box(data)).len()
+                + text(black_box(last_event_id)).len()
+        } else {
+            black_box(event_type).len() + black_box(data).len() + black_box(last_event_id).len()
+        };
         self.0.events += 1;
         self.0.checksum = self.0.checksum.wrapping_mul(31).wrapping_add(lens as u64);
-    }
-}
-
-impl TextSink for BenchSink {
-    #[inline]
-    fn event(&mut self, event_type: &str, data: &str, last_event_id: &str) {
-        self.add(
-            black_box(event_type).len() + black_box(data).len() + black_box(last_event_id).len(),
-        );
     }
 
     #[inline]
@@ -67,109 +64,13 @@ impl TextSink for BenchSink {
     }
 }
 
-impl Sink for BenchSink {
-    #[inline]
-    fn event(&mut self, event_type: &[u8], data: &[u8], last_event_id: &[u8]) {
-        self.add(
-            black_box(event_type).len() + black_box(data).len() + black_box(last_event_id).len(),
-        );
-    }
-
-    #[inline]
-    fn retry(&mut self, millis: u64) {
-        TextSink::retry(self, millis);
-    }
-}
-
-/// A streaming UTF-8 decoder, like `TextDecoder.decode(chunk, {stream: true})`: each chunk is
-/// validated once, a character cut by the chunk's end is carried into the next chunk, and each
-/// maximal invalid subpart becomes U+FFFD. The text goes straight to the parser.
-#[derive(Default)]
-struct Utf8Stream {
-    /// The start of a character cut off by the end of the previous chunk (at most 3 bytes).
-    carry: [u8; 4],
-    carried: usize,
-}
-
-impl Utf8Stream {
-    fn feed<S: TextSink>(
-        &mut self,
-        parser: &mut Parser,
-        mut chunk: &[u8],
-        sink: &mut S,
-    ) -> Result<(), Error> {
-        // Complete the carried character, one byte at a time.
-        while self.carried > 0 {
-            let Some((&byte, rest)) = chunk.split_first() else {
-                return Ok(());
-            };
-            self.carry[self.carried] = byte;
-            match std::str::from_utf8(&self.carry[..=self.carried]) {
-                Ok(c) => {
-                    self.carried = 0;
-                    chunk = rest;
-                    parser.feed_str(c, sink)?;
-                }
-                Err(e) if e.error_len().is_none() => {
-                    self.carried += 1;
-                    chunk = rest;
-                }
-                // `byte` does not continue the character: the carry was one maximal invalid
-                // subpart, and `byte` is decoded afresh.
-                Err(_) => {
-                    self.carried = 0;
-                    parser.feed_str("\u{FFFD}", sink)?;
-                }
-            }
-        }
-        loop {
-            let e = match std::str::from_utf8(chunk) {
-                Ok(text) => return parser.feed_str(text, sink),
-                Err(e) => e,
-            };
-            let (valid, rest) = chunk.split_at(e.valid_up_to());
-            // SAFETY: `from_utf8` just reported the first `valid_up_to` bytes to be valid.
-            parser.feed_str(unsafe { std::str::from_utf8_unchecked(valid) }, sink)?;
-            match e.error_len() {
-                None => {
-                    self.carry[..rest.len()].copy_from_slice(rest);
-                    self.carried = rest.len();
-                    return Ok(());
-                }
-                Some(bad) => {
-                    parser.feed_str("\u{FFFD}", sink)?;
-                    chunk = &rest[bad..];
-                }
-            }
-        }
-    }
-
-    /// The end of the stream: a character still unfinished is invalid.
-    fn finish<S: TextSink>(&mut self, parser: &mut Parser, sink: &mut S) -> Result<(), Error> {
-        if std::mem::take(&mut self.carried) > 0 {
-            parser.feed_str("\u{FFFD}", sink)?;
-        }
-        Ok(())
-    }
-}
-
-/// One round: a fresh parser over the whole corpus, fed text (`TEXT`) or bytes.
+/// One round: a fresh parser over the whole corpus, its fields decoded (`TEXT`) or not.
 fn round<const TEXT: bool>(corpus: &[u8]) -> Result<Tally, String> {
     let mut parser = Parser::default();
-    let mut sink = BenchSink(Tally::default());
-    let mut decoder = Utf8Stream::default();
+    let mut sink = BenchSink::<TEXT>(Tally::default());
     for chunk in corpus.chunks(CHUNK) {
-        let chunk = black_box(chunk);
-        if TEXT {
-            decoder.feed(&mut parser, chunk, &mut sink)
-        } else {
-            parser.feed(chunk, &mut sink)
-        }
-        .map_err(|e| e.message().to_string())?;
-    }
-    if TEXT {
-        decoder
-            .finish(&mut parser, &mut sink)
+        parser
+            .feed(black_box(chunk), &mut sink)
             .map_err(|e| e.message().to_string())?;
     }
     Ok(black_box(sink.0))

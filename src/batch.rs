@@ -36,6 +36,22 @@ pub struct Batch {
     events: u32,
     /// The latest valid `retry` value in this chunk, if any.
     retry: Option<u64>,
+    /// The replay guard of a replaced request (see [`Batch::expect_resume`]).
+    guard: Guard,
+}
+
+/// What the batch watches for in a response, so that a request replaced by one that replays
+/// instead of resuming repeats nothing. Off the hot path: [`Guard::watching`] is false once the
+/// first event of a response was seen, unless events are being skipped.
+#[derive(Debug, Default)]
+struct Guard {
+    watching: bool,
+    /// The last event ID of the first event of this response.
+    first: Option<Vec<u8>>,
+    /// Set by a replacement: the first event of the replaced response, and the ID resumed from.
+    expect: Option<(Vec<u8>, Vec<u8>)>,
+    /// Replaying: events are dropped until the one whose last event ID is this has passed.
+    skip_until: Option<Vec<u8>>,
 }
 
 /// Tag flags: a type field follows; an ID field follows.
@@ -64,6 +80,50 @@ impl Batch {
     pub fn retry(&self) -> Option<u64> {
         self.retry
     }
+
+    /// A new response begins: its first event is noted (and checked, after a replacement).
+    pub fn new_response(&mut self) {
+        self.guard.first = None;
+        self.guard.skip_until = None;
+        self.guard.watching = true;
+    }
+
+    /// The request was replaced, to resume after `resumed_from`. A server that honours the
+    /// `Last-Event-ID` sends what follows it; one that ignores it, or restarts from the
+    /// beginning, sends the events of the replaced response again. That shows in the first event
+    /// of the new response: it carries the same last event ID as the first event of the replaced
+    /// one (and not `resumed_from`). Then every event up to the one whose ID is `resumed_from` is
+    /// a repeat, and is dropped.
+    pub fn expect_resume(&mut self, resumed_from: &[u8]) {
+        if let Some(first) = self.guard.first.take() {
+            self.guard.expect = Some((first, resumed_from.to_vec()));
+        }
+    }
+
+    /// Whether the event with this last event ID is new (see [`Guard`]).
+    #[cold]
+    fn admit(&mut self, last_event_id: &[u8]) -> bool {
+        let guard = &mut self.guard;
+        if guard.first.is_none() {
+            guard.first = Some(last_event_id.to_vec());
+            if let Some((first, resumed_from)) = guard.expect.take() {
+                if last_event_id == first.as_slice() && last_event_id != resumed_from.as_slice() {
+                    guard.skip_until = Some(resumed_from);
+                }
+            }
+        }
+        let admit = match &guard.skip_until {
+            Some(until) => {
+                if last_event_id == until.as_slice() {
+                    guard.skip_until = None;
+                }
+                false
+            }
+            None => true,
+        };
+        guard.watching = guard.skip_until.is_some();
+        admit
+    }
 }
 
 /// Appends `field` and CR to `bytes`, and makes `sent` a copy of it.
@@ -77,6 +137,9 @@ fn send(bytes: &mut Vec<u8>, sent: &mut Vec<u8>, field: &[u8]) {
 impl Sink for Batch {
     #[inline]
     fn event(&mut self, event_type: &[u8], data: &[u8], last_event_id: &[u8]) {
+        if self.guard.watching && !self.admit(last_event_id) {
+            return;
+        }
         let new_type = event_type != self.sent_type.as_slice();
         let new_id = last_event_id != self.sent_id.as_slice();
         let flags = if new_type { NEW_TYPE } else { 0 } | if new_id { NEW_ID } else { 0 };

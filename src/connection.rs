@@ -1,20 +1,31 @@
 //! The connection logic of an `EventSource`, without I/O.
 //!
-//! A [`Connection`] is fed what happens to the request (a response arrived, body bytes came,
-//! the body ended, the network failed, a timer fired, the page called `close()`) and answers
-//! each with a [`Step`]: what the driver must do, in a fixed order. The driver (fetch, XHR or
-//! polling, in `wasm::transport`) only moves bytes and events; everything the standard decides
-//! (announce, fail, reestablish, `retry`, `Last-Event-ID`, readyState) is decided here, so
-//! `cargo test` checks it natively.
+//! A [`Connection`] is a state machine in the style of quinn-proto: the driver feeds it what
+//! happened (`handle_*`: a response arrived, body bytes came, the body ended, the request
+//! failed, the timer fired), then takes what it must do, one [`Action`] at a time, from
+//! [`Connection::poll_action`], until there is none; then it (re)arms its one timer for
+//! [`Connection::poll_timeout`]. Time is an input (milliseconds on a monotonic clock), so tests
+//! drive a simulated clock.
 //!
-//! Time is an input: every call that may start a timer takes `now` in milliseconds, and
-//! [`Connection::next_timeout`] tells the driver when to call [`Connection::on_timeout`]. One
-//! timer per source suffices, for both the reconnection delay and the heartbeat.
+//! Everything the standard decides (announce, fail, reestablish, `retry`, the last event ID,
+//! readyState) is decided here; the driver (fetch, XHR, a page's stream, in `wasm::`) only moves
+//! bytes and events, so `cargo test` checks the protocol natively.
+//!
+//! ```text
+//!            start                 handle_response (200, text/event-stream)
+//!   Idle ──────────▶ Requesting ───────────────────────────────▶ Streaming
+//!                       ▲   │ status/type refused, futile                │ end / network error /
+//!                       │   ▼                                            │ heartbeat (polling: end
+//!                       │ Closed ◀────── close(), too large ─────────────┤  of a batch, at once
+//!                       │                                                │  or paced)
+//!                       └────────────── Waiting ◀────────────────────────┘
+//!                        handle_timeout    (reconnection time, backoff)
+//! ```
 
 use crate::batch::Batch;
 use crate::parser::{Error, Parser};
-use alloc::string::String;
-use alloc::vec::Vec;
+use alloc::borrow::Cow;
+use alloc::collections::VecDeque;
 
 /// The `readyState` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,8 +40,30 @@ pub enum ReadyState {
 }
 
 /// The reconnection time when the stream never sets one. The standard leaves it to the user
-/// agent ("a few seconds"); Chromium uses 3 s.
+/// agent ("a few seconds"); Chromium and Firefox use 3 s.
 pub const DEFAULT_RECONNECTION_TIME: u64 = 3000;
+
+/// A poll answered sooner than this, without an event, was not held by the server: polling
+/// then paces itself instead of asking again at once (see [`Connection::handle_end`]).
+pub const PROMPT_POLL: u64 = 100;
+
+/// The first wait after a prompt empty poll; it doubles per consecutive one, up to the
+/// reconnection time.
+pub const FIRST_POLL_PACE: u64 = 250;
+
+/// How the source gets its bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// A network `EventSource`: one long response, reestablished when it ends.
+    Network,
+    /// The long-polling convention: requests carry `X-Requested-With: XMLHttpRequest`, a
+    /// response that ends normally ends one batch and the next request goes out at once (the
+    /// page sees one open stream), and `text/plain` responses are accepted.
+    Polling,
+    /// A `ReadableStream` handed in by the page (`EventSource.fromReadableStream`): no request,
+    /// no reconnection; the end or an error of the stream fails the connection.
+    Readable,
+}
 
 /// Exponential backoff between consecutive failed attempts (an extension; the standard allows
 /// waiting longer than the reconnection time).
@@ -42,88 +75,117 @@ pub struct Backoff {
     pub factor: f64,
 }
 
-/// How a source behaves; all extensions but the defaults are the standard's.
+/// How a source behaves: the standard's defaults unless an extension says otherwise.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
-    /// The long-polling convention: requests carry `X-Requested-With: XMLHttpRequest`, a
-    /// response that ends normally ends one batch and the next request goes out at once, and
-    /// `text/plain` responses are accepted.
-    pub polling: bool,
+    /// Where the bytes come from.
+    pub mode: Mode,
     /// Reestablish the connection when nothing arrives for this long (milliseconds).
     pub heartbeat_timeout: Option<u64>,
     /// The parser's limit for one line or one event, in bytes.
     pub max_event_size: usize,
     /// Wait longer after consecutive failures.
     pub backoff: Option<Backoff>,
-    /// Send the last event ID in this query parameter instead of the `Last-Event-ID` header.
-    pub last_event_id_query_parameter: Option<String>,
+    /// The last event ID string to start from (a `Last-Event-ID` header given by the page).
+    pub last_event_id: alloc::string::String,
 }
 
 impl Default for Config {
     fn default() -> Self {
         Config {
-            polling: false,
+            mode: Mode::Network,
             heartbeat_timeout: None,
             max_event_size: crate::parser::DEFAULT_MAX_EVENT_SIZE,
             backoff: None,
-            last_event_id_query_parameter: None,
+            last_event_id: alloc::string::String::new(),
         }
     }
 }
 
-/// What the driver must do after an input, in this order: fire `open`, deliver the batch
-/// ([`Connection::batch`]), abort the current request, fire `error` (readyState was already
-/// changed: CONNECTING when reestablishing, CLOSED when failed), start a new request
-/// ([`Connection::request`]). Then (re)arm its timer from [`Connection::next_timeout`].
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Step {
-    /// Fire `open`.
-    pub open: bool,
-    /// Deliver the events in [`Connection::batch`].
-    pub events: bool,
-    /// Abort the request in flight (its response or body).
-    pub abort: bool,
-    /// Fire `error`, with readyState as [`Connection::ready_state`] says.
-    pub error: bool,
-    /// Why the connection failed, when `error` ends it (for the `error` event's message).
-    pub failure: Option<Failure>,
-    /// Send a new request.
-    pub request: bool,
+/// What the driver must do, one at a time, in the order given (see the module docs).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Send a request: the first, a reconnection, the next poll, or a replacement (see
+    /// [`Connection::handle_replace`]).
+    Send(Request),
+    /// Abort the request in flight and stop reading its body.
+    Abort,
+    /// readyState is now OPEN: fire `open`.
+    Open,
+    /// Deliver the events in [`Connection::batch`], in order.
+    Events,
+    /// readyState is now CONNECTING: fire `error`. A request follows after the wait.
+    Reconnecting,
+    /// readyState is now CLOSED: fire `error`. Nothing follows.
+    Failed(Failure),
+}
+
+/// A request to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    /// The `Last-Event-ID` to send: the last event ID string, when it is not empty ("If the
+    /// EventSource object's last event ID string is not the empty string"). A string: an ID that
+    /// was not valid UTF-8 has U+FFFD where the bytes were, as `event.lastEventId` does, and the
+    /// header carries its UTF-8.
+    pub last_event_id: Option<alloc::string::String>,
 }
 
 /// Why a connection was failed (readyState CLOSED, no reconnection).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
 pub enum Failure {
     /// The status was not 200 (204 included: the server's way to say "stop").
-    Status,
+    Status = 1,
     /// The Content-Type was not `text/event-stream`.
-    ContentType,
+    ContentType = 2,
     /// A line or event exceeded `maxEventSize`.
-    TooLarge,
+    TooLarge = 3,
+    /// A fetch the user agent knows to be futile: a URL that is not HTTP(S), a cross-origin
+    /// response the CORS check refused, a request the runtime refuses to make.
+    Futile = 4,
+    /// The request was aborted by the page, not by `close()` (`window.stop()`): "an aborted
+    /// network error".
+    Aborted = 5,
+    /// The stream of `fromReadableStream` ended.
+    StreamEnded = 6,
+    /// The stream of `fromReadableStream` errored, or gave something other than bytes.
+    StreamErrored = 7,
 }
 
-impl Failure {
-    /// A short message, for the `error` event (no formatting code in the wasm build).
-    pub const fn message(self) -> &'static str {
-        match self {
-            Failure::Status => "EventSource response status is not 200",
-            Failure::ContentType => "EventSource response Content-Type is not text/event-stream",
-            Failure::TooLarge => Error::TooLarge.message(),
-        }
-    }
+/// How a request failed, as the driver could tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NetworkError {
+    /// The network failed (refused, reset, dropped): reestablish.
+    Transient,
+    /// Futile: fail the connection (see [`Failure::Futile`]).
+    Futile,
+    /// Aborted by the page: fail the connection.
+    Aborted,
 }
 
-/// Where the connection stands, beyond readyState.
+/// Where the connection stands. readyState is derived from it ([`Connection::ready_state`]);
+/// each phase carries exactly the data that means something in it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
-    /// A request is out; no response yet.
-    Requesting,
-    /// Reading a response body.
-    Streaming,
-    /// Waiting out the reconnection delay.
-    Waiting,
+    /// Made, not started.
+    Idle,
+    /// A request is out; no response yet. `open`: the page sees an open stream that this request
+    /// continues (a poll, a replacement).
+    Requesting {
+        open: bool,
+        sent_at: u64,
+        heartbeat_at: Option<u64>,
+    },
+    /// Reading a body. `events`: this response dispatched an event (polling's pacing).
+    Streaming {
+        sent_at: u64,
+        heartbeat_at: Option<u64>,
+        events: bool,
+    },
+    /// Waiting until `until` to send the next request. `open` as in `Requesting` (a paced poll).
+    Waiting { open: bool, until: u64 },
     /// Closed: nothing more happens.
-    Done,
+    Closed,
 }
 
 /// The state of one `EventSource` connection (see the module docs).
@@ -132,55 +194,48 @@ pub struct Connection {
     config: Config,
     parser: Parser,
     batch: Batch,
-    ready_state: ReadyState,
     phase: Phase,
+    actions: VecDeque<Action>,
     reconnection_time: u64,
     /// Consecutive attempts that ended without a byte of body (for the backoff).
     failures: u32,
-    /// When to send the next request (Phase::Waiting).
-    reconnect_at: Option<u64>,
-    /// When to give up on a silent connection.
-    heartbeat_at: Option<u64>,
-    /// When the current request went out, and whether its response brought any body byte:
-    /// polling paces a server that answers empty at once (see [`Connection::on_end`]).
-    requested_at: u64,
-    got_bytes: bool,
-}
-
-/// A request the driver must send.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Request<'a> {
-    /// `Last-Event-ID`, as a header value (raw bytes), when one must be sent.
-    pub last_event_id: Option<&'a [u8]>,
-    /// The last event ID for the query string, already percent-encoded as `&name=value`
-    /// (`?` replaced by the driver when the URL has no query), when configured and non-empty.
-    pub query: Option<String>,
-    /// Send `X-Requested-With: XMLHttpRequest` (polling mode).
-    pub x_requested_with: bool,
+    /// The wait after the next prompt empty poll (0: the last poll brought events).
+    poll_pace: u64,
 }
 
 impl Connection {
-    /// A new connection in the CONNECTING state. Call [`Connection::start`] to send the
-    /// first request.
+    /// A new connection in the CONNECTING state; [`Connection::start`] sends the first request.
     pub fn new(config: Config) -> Connection {
+        let mut parser = Parser::new(config.max_event_size);
+        parser.start_from_last_event_id(config.last_event_id.as_bytes());
         Connection {
-            parser: Parser::new(config.max_event_size),
+            parser,
             config,
             batch: Batch::default(),
-            ready_state: ReadyState::Connecting,
-            phase: Phase::Requesting,
+            phase: Phase::Idle,
+            actions: VecDeque::new(),
             reconnection_time: DEFAULT_RECONNECTION_TIME,
             failures: 0,
-            reconnect_at: None,
-            heartbeat_at: None,
-            requested_at: 0,
-            got_bytes: false,
+            poll_pace: 0,
         }
     }
 
-    /// The current readyState.
+    /// The readyState the standard's algorithms have reached. (The page's attribute follows it
+    /// as the driver carries out [`Action::Open`], [`Action::Reconnecting`] and
+    /// [`Action::Failed`], and `close()`.)
     pub fn ready_state(&self) -> ReadyState {
-        self.ready_state
+        match self.phase {
+            Phase::Idle => ReadyState::Connecting,
+            Phase::Requesting { open, .. } | Phase::Waiting { open, .. } => {
+                if open {
+                    ReadyState::Open
+                } else {
+                    ReadyState::Connecting
+                }
+            }
+            Phase::Streaming { .. } => ReadyState::Open,
+            Phase::Closed => ReadyState::Closed,
+        }
     }
 
     /// The reconnection time in milliseconds (set by `retry`).
@@ -188,316 +243,267 @@ impl Connection {
         self.reconnection_time
     }
 
-    /// The source's last event ID string.
-    pub fn last_event_id(&self) -> &[u8] {
-        self.parser.last_event_id()
+    /// The last event ID string, decoded (U+FFFD for invalid UTF-8).
+    pub fn last_event_id(&self) -> Cow<'_, str> {
+        alloc::string::String::from_utf8_lossy(self.parser.last_event_id())
     }
 
-    /// The events the last [`Connection::on_chunk`] completed (see `batch.rs`).
+    /// The parser, for the XHR transport's resume points (see `resume.rs`).
+    pub fn parser(&self) -> &Parser {
+        &self.parser
+    }
+
+    /// The events the last [`Connection::handle_chunk`] completed (see `batch.rs`).
     pub fn batch(&self) -> &Batch {
         &self.batch
     }
 
-    /// The body of the current response arrives already decoded, by someone who removed its
-    /// BOM (an XHR `responseText`): a U+FEFF at its start is data. Call after each response.
-    pub fn input_is_decoded(&mut self) {
-        self.parser.input_is_decoded();
+    /// The next thing the driver must do, if any.
+    pub fn poll_action(&mut self) -> Option<Action> {
+        self.actions.pop_front()
     }
 
-    /// Whether the parser sits between events, so that the request can be replaced without
-    /// losing or repeating anything (see [`Connection::on_recycle`]).
-    pub fn is_between_events(&self) -> bool {
-        self.parser.is_idle()
-    }
-
-    /// The first request: the constructor's "fetch".
-    pub fn start(&mut self, now: u64) -> Step {
-        self.begin_request(now);
-        Step {
-            request: true,
-            ..Step::default()
-        }
-    }
-
-    /// What the next request must carry. "If the EventSource object's last event ID string is
-    /// not the empty string", it goes in `Last-Event-ID` (or the configured query parameter).
-    pub fn request(&self) -> Request<'_> {
-        let id = self.parser.last_event_id();
-        let (last_event_id, query) = match (&self.config.last_event_id_query_parameter, id) {
-            (_, []) => (None, None),
-            (Some(name), id) => {
-                let mut query = String::from("&");
-                percent_encode(name.as_bytes(), &mut query);
-                query.push('=');
-                percent_encode(id, &mut query);
-                (None, Some(query))
+    /// When the driver must call [`Connection::handle_timeout`], if at all.
+    pub fn poll_timeout(&self) -> Option<u64> {
+        match self.phase {
+            Phase::Waiting { until, .. } => Some(until),
+            Phase::Requesting { heartbeat_at, .. } | Phase::Streaming { heartbeat_at, .. } => {
+                heartbeat_at
             }
-            (None, id) => (Some(id), None),
-        };
-        Request {
-            last_event_id,
-            query,
-            x_requested_with: self.config.polling,
+            Phase::Idle | Phase::Closed => None,
         }
     }
 
-    /// The response headers arrived (after redirects). `content_type` is the header's value,
-    /// if any.
-    pub fn on_response(&mut self, status: u16, content_type: Option<&str>, now: u64) -> Step {
-        if self.phase != Phase::Requesting {
-            return Step::default();
+    /// The constructor's "fetch": the first request, or, for a page's stream, the announcement.
+    pub fn start(&mut self, now: u64) {
+        if self.phase != Phase::Idle {
+            return;
         }
+        if self.config.mode == Mode::Readable {
+            self.phase = Phase::Streaming {
+                sent_at: now,
+                heartbeat_at: None,
+                events: false,
+            };
+            self.actions.push_back(Action::Open);
+        } else {
+            self.send(false, now);
+        }
+    }
+
+    /// The response headers arrived (after redirects). `content_type` is the header's value, if
+    /// any; `decoded`: the body will come as text decoded by someone who already removed its BOM
+    /// (an XHR `responseText`), so a U+FEFF at its start is data.
+    pub fn handle_response(
+        &mut self,
+        status: u16,
+        content_type: Option<&str>,
+        decoded: bool,
+        now: u64,
+    ) {
+        let Phase::Requesting { open, sent_at, .. } = self.phase else {
+            return;
+        };
         // "if res's status is not 200, or if res's `Content-Type` is not `text/event-stream`,
         // then fail the connection."
         if status != 200 {
-            return self.fail(Failure::Status);
+            return self.fail(Failure::Status, true);
         }
-        let essence = content_type.and_then(mime_essence);
-        let accepted = match essence {
+        let accepted = match content_type.and_then(mime_essence) {
             Some(Essence::EventStream) => true,
-            Some(Essence::TextPlain) => self.config.polling,
+            Some(Essence::TextPlain) => self.config.mode == Mode::Polling,
             _ => false,
         };
         if !accepted {
-            return self.fail(Failure::ContentType);
+            return self.fail(Failure::ContentType, true);
         }
-        self.phase = Phase::Streaming;
-        self.arm_heartbeat(now);
-        // "Announce the connection": only from CONNECTING. A polling or recycled request that
+        if decoded {
+            self.parser.input_is_decoded();
+        }
+        self.batch.new_response();
+        self.phase = Phase::Streaming {
+            sent_at,
+            heartbeat_at: heartbeat(&self.config, now),
+            events: false,
+        };
+        // "Announce the connection": only from CONNECTING. A poll or a replacement that
         // continues an open stream announces nothing: the page sees one stream.
-        if self.ready_state == ReadyState::Connecting {
-            self.ready_state = ReadyState::Open;
-            return Step {
-                open: true,
-                ..Step::default()
-            };
+        if !open {
+            self.actions.push_back(Action::Open);
         }
-        Step::default()
     }
 
-    /// Body bytes arrived.
-    pub fn on_chunk(&mut self, bytes: &[u8], now: u64) -> Step {
-        if !self.begin_chunk(bytes, now) {
-            return Step::default();
-        }
-        let result = self.parser.feed(bytes, &mut self.batch);
-        self.end_chunk(result)
-    }
-
-    /// What every chunk does before parsing; false when no body is being read.
-    fn begin_chunk(&mut self, bytes: &[u8], now: u64) -> bool {
+    /// Body bytes arrived: parse them; [`Action::Events`] when they completed events.
+    pub fn handle_chunk(&mut self, bytes: &[u8], now: u64) {
         self.batch.clear();
-        if self.phase != Phase::Streaming {
-            return false;
-        }
+        let Phase::Streaming {
+            ref mut heartbeat_at,
+            ref mut events,
+            ..
+        } = self.phase
+        else {
+            return;
+        };
         if !bytes.is_empty() {
             self.failures = 0;
-            self.got_bytes = true;
         }
-        self.arm_heartbeat(now);
-        true
-    }
-
-    /// What every chunk does after parsing: `retry`, the events, or the failure.
-    fn end_chunk(&mut self, result: Result<(), Error>) -> Step {
+        *heartbeat_at = heartbeat(&self.config, now);
+        let result = self.parser.feed(bytes, &mut self.batch);
+        if self.batch.events() > 0 {
+            *events = true;
+            self.actions.push_back(Action::Events);
+        }
         if let Some(millis) = self.batch.retry() {
             self.reconnection_time = millis;
         }
-        let events = self.batch.events() > 0;
-        match result {
-            Ok(()) => Step {
-                events,
-                ..Step::default()
-            },
-            Err(Error::TooLarge) => Step {
-                events,
-                ..self.fail(Failure::TooLarge)
-            },
+        if let Err(Error::TooLarge) = result {
+            self.fail(Failure::TooLarge, true);
         }
     }
 
-    /// Like [`Connection::on_chunk`], but stops right after the first blank line that
-    /// dispatches an event with an `id` of its own (a point a server can resume from exactly),
-    /// and says how many bytes it consumed then; `None` when no such point came. A transport that
-    /// must replace its request (see [`Connection::on_recycle`]) feeds with this, then recycles
-    /// at the cut: the server replays the rest, nothing is lost or repeated.
-    pub fn on_chunk_until_resume_point(&mut self, bytes: &[u8], now: u64) -> (Step, Option<usize>) {
-        if !self.begin_chunk(bytes, now) {
-            return (Step::default(), None);
-        }
-        let mut consumed = 0;
-        let mut cut = None;
-        let mut result = Ok(());
-        // Line by line: slow, but only used once per recycled request.
-        while let Some(rest) = bytes.get(consumed..).filter(|r| !r.is_empty()) {
-            let end = match crate::parser::find_line_end(rest) {
-                Some(i) if rest.get(i) == Some(&b'\r') && rest.get(i + 1) == Some(&b'\n') => i + 2,
-                Some(i) => i + 1,
-                None => rest.len(),
-            };
-            let before = self.parser.resume_points();
-            result = self
-                .parser
-                .feed(rest.get(..end).unwrap_or(rest), &mut self.batch);
-            consumed += end;
-            if result.is_err() {
-                break;
+    /// The body ended normally.
+    pub fn handle_end(&mut self, now: u64) {
+        let Phase::Streaming {
+            sent_at, events, ..
+        } = self.phase
+        else {
+            return;
+        };
+        self.parser.end_of_stream();
+        match self.config.mode {
+            Mode::Readable => self.fail(Failure::StreamEnded, false),
+            Mode::Network => self.reestablish(now),
+            Mode::Polling => {
+                // One batch is over: ask again at once, with the last event ID. Unless the
+                // server answered promptly with no event (a comment or a `retry` alone is no
+                // event): then it does not hold polls open, and asking at once would spin. Such
+                // polls are paced from when they were sent, the wait doubling up to the
+                // reconnection time; a poll that brings events resets it.
+                if events {
+                    self.poll_pace = 0;
+                } else if now.saturating_sub(sent_at) < PROMPT_POLL {
+                    // Never below the first pace, even after `retry: 0`: no spin.
+                    self.poll_pace = (self.poll_pace.saturating_mul(2))
+                        .clamp(FIRST_POLL_PACE, self.reconnection_time.max(FIRST_POLL_PACE));
+                    let until = sent_at.saturating_add(self.poll_pace);
+                    if until > now {
+                        self.phase = Phase::Waiting { open: true, until };
+                        return;
+                    }
+                }
+                self.send(true, now);
             }
-            if self.parser.resume_points() != before && self.parser.is_idle() {
-                cut = Some(consumed);
-                break;
-            }
         }
-        (self.end_chunk(result), cut)
     }
 
-    /// The response body ended normally.
-    pub fn on_end(&mut self, now: u64) -> Step {
-        if self.phase != Phase::Streaming {
-            return Step::default();
+    /// The request failed, before or after its response (it is over: nothing to abort).
+    pub fn handle_network_error(&mut self, error: NetworkError, now: u64) {
+        if !matches!(
+            self.phase,
+            Phase::Requesting { .. } | Phase::Streaming { .. }
+        ) {
+            return;
         }
         self.parser.end_of_stream();
-        if self.config.polling {
-            // One batch is over: ask again at once, with the last event ID. Unless the server
-            // answered with nothing, sooner than the reconnection time: then it does not hold
-            // polls open, and asking again at once would spin; poll once per reconnection time.
-            let earliest = self.requested_at.saturating_add(self.reconnection_time);
-            if !self.got_bytes && now < earliest {
-                self.phase = Phase::Waiting;
-                self.heartbeat_at = None;
-                self.reconnect_at = Some(earliest);
-                return Step::default();
-            }
-            self.begin_request(now);
-            return Step {
-                request: true,
-                ..Step::default()
-            };
-        }
-        self.reestablish(now)
-    }
-
-    /// The request failed: a network error (before or after the response).
-    pub fn on_network_error(&mut self, now: u64) -> Step {
-        match self.phase {
-            Phase::Requesting | Phase::Streaming => {
-                self.parser.end_of_stream();
-                self.reestablish(now)
-            }
-            Phase::Waiting | Phase::Done => Step::default(),
-        }
-    }
-
-    /// The driver wants to replace the request without the page noticing (an XHR whose
-    /// `responseText` grew too large). Only call it when [`Connection::is_between_events`].
-    pub fn on_recycle(&mut self, now: u64) -> Step {
-        if self.phase != Phase::Streaming {
-            return Step::default();
-        }
-        self.parser.end_of_stream();
-        self.begin_request(now);
-        Step {
-            abort: true,
-            request: true,
-            ..Step::default()
-        }
-    }
-
-    /// The page called `close()`: abort, CLOSED, no event, no reconnection.
-    pub fn close(&mut self) -> Step {
-        let abort = matches!(self.phase, Phase::Requesting | Phase::Streaming);
-        self.ready_state = ReadyState::Closed;
-        self.phase = Phase::Done;
-        self.reconnect_at = None;
-        self.heartbeat_at = None;
-        Step {
-            abort,
-            ..Step::default()
-        }
-    }
-
-    /// When the driver must call [`Connection::on_timeout`], if at all.
-    pub fn next_timeout(&self) -> Option<u64> {
-        match self.phase {
-            Phase::Waiting => self.reconnect_at,
-            Phase::Requesting | Phase::Streaming => self.heartbeat_at,
-            Phase::Done => None,
+        match (self.config.mode, error) {
+            (Mode::Readable, _) => self.fail(Failure::StreamErrored, false),
+            // "If res is an aborted network error, then fail the connection."
+            (_, NetworkError::Aborted) => self.fail(Failure::Aborted, false),
+            // "Otherwise, if res is a network error, then reestablish the connection, unless the
+            // user agent knows that to be futile, in which case the user agent may fail the
+            // connection."
+            (_, NetworkError::Futile) => self.fail(Failure::Futile, false),
+            (_, NetworkError::Transient) => self.reestablish(now),
         }
     }
 
     /// The driver's timer fired (it may fire early or late; `now` decides).
-    pub fn on_timeout(&mut self, now: u64) -> Step {
+    pub fn handle_timeout(&mut self, now: u64) {
         match self.phase {
-            Phase::Waiting => match self.reconnect_at {
+            Phase::Waiting { open, until } if now >= until => {
                 // "If the EventSource object's readyState attribute is not set to CONNECTING,
-                // then return." It is: close() would have moved the phase to Done.
-                Some(at) if now >= at => {
-                    self.begin_request(now);
-                    Step {
-                        request: true,
-                        ..Step::default()
-                    }
-                }
-                _ => Step::default(),
-            },
-            Phase::Requesting | Phase::Streaming => match self.heartbeat_at {
-                Some(at) if now >= at => {
-                    // Silence for too long: drop this request and reestablish.
-                    self.parser.end_of_stream();
-                    Step {
-                        abort: true,
-                        ..self.reestablish(now)
-                    }
-                }
-                _ => Step::default(),
-            },
-            Phase::Done => Step::default(),
+                // then return." It is: close() would have moved the phase to Closed.
+                self.send(open, now);
+            }
+            Phase::Requesting {
+                heartbeat_at: Some(at),
+                ..
+            }
+            | Phase::Streaming {
+                heartbeat_at: Some(at),
+                ..
+            } if now >= at => {
+                // Silence for too long: drop this request and reestablish.
+                self.parser.end_of_stream();
+                self.actions.push_back(Action::Abort);
+                self.reestablish(now);
+            }
+            _ => {}
         }
     }
 
-    fn begin_request(&mut self, now: u64) {
-        self.phase = Phase::Requesting;
-        self.reconnect_at = None;
-        self.requested_at = now;
-        self.got_bytes = false;
-        self.arm_heartbeat(now);
-    }
-
-    fn arm_heartbeat(&mut self, now: u64) {
-        self.heartbeat_at = self.config.heartbeat_timeout.map(|t| now.saturating_add(t));
-    }
-
-    /// "Fail the connection": CLOSED, `error`, never reconnect.
-    fn fail(&mut self, why: Failure) -> Step {
-        let abort = matches!(self.phase, Phase::Requesting | Phase::Streaming);
-        self.ready_state = ReadyState::Closed;
-        self.phase = Phase::Done;
-        self.reconnect_at = None;
-        self.heartbeat_at = None;
-        Step {
-            abort,
-            error: true,
-            failure: Some(why),
-            ..Step::default()
+    /// Replaces the request without the page noticing (an XHR whose `responseText` grew too
+    /// large, see `resume.rs`): call it only where the server can resume exactly. Should the
+    /// server replay instead of resuming, the repeated events are dropped (see
+    /// [`Batch::expect_resume`]).
+    pub fn handle_replace(&mut self, now: u64) {
+        if let Phase::Streaming { .. } = self.phase {
+            self.batch.expect_resume(self.parser.last_event_id());
+            self.parser.end_of_stream();
+            self.actions.push_back(Action::Abort);
+            self.send(true, now);
         }
+    }
+
+    /// `reset()` (whatwg/html#12272): the next bytes start a fresh stream. The unfinished line
+    /// and event are dropped, a BOM is stripped again; the last event ID string and the
+    /// reconnection time are kept.
+    pub fn reset(&mut self) {
+        self.parser.end_of_stream();
+    }
+
+    /// The page called `close()`: abort, CLOSED, no event, no reconnection. Any action not yet
+    /// carried out is dropped.
+    pub fn close(&mut self) {
+        self.actions.clear();
+        if matches!(
+            self.phase,
+            Phase::Requesting { .. } | Phase::Streaming { .. }
+        ) {
+            self.actions.push_back(Action::Abort);
+        }
+        self.phase = Phase::Closed;
+    }
+
+    fn send(&mut self, open: bool, now: u64) {
+        self.phase = Phase::Requesting {
+            open,
+            sent_at: now,
+            heartbeat_at: heartbeat(&self.config, now),
+        };
+        let id = self.last_event_id();
+        let last_event_id = (!id.is_empty()).then(|| id.into_owned());
+        self.actions
+            .push_back(Action::Send(Request { last_event_id }));
+    }
+
+    /// "Fail the connection": CLOSED, `error`, never reconnect. `abort`: the request is still
+    /// alive (not when it just ended or failed).
+    fn fail(&mut self, why: Failure, abort: bool) {
+        if abort {
+            self.actions.push_back(Action::Abort);
+        }
+        self.phase = Phase::Closed;
+        self.actions.push_back(Action::Failed(why));
     }
 
     /// "Reestablish the connection": CONNECTING, `error`, wait the reconnection time (more with
     /// the backoff), then request again.
-    fn reestablish(&mut self, now: u64) -> Step {
-        if self.ready_state == ReadyState::Closed {
-            return Step::default();
-        }
-        self.ready_state = ReadyState::Connecting;
-        self.phase = Phase::Waiting;
-        self.heartbeat_at = None;
-        let delay = self.delay();
+    fn reestablish(&mut self, now: u64) {
+        let until = now.saturating_add(self.delay());
         self.failures = self.failures.saturating_add(1);
-        self.reconnect_at = Some(now.saturating_add(delay));
-        Step {
-            error: true,
-            ..Step::default()
-        }
+        self.phase = Phase::Waiting { open: false, until };
+        self.actions.push_back(Action::Reconnecting);
     }
 
     /// The wait before the next attempt: the reconnection time, times `factor` per earlier
@@ -520,6 +526,14 @@ impl Connection {
             delay as u64
         };
         capped.max(base)
+    }
+}
+
+/// When a silent connection is given up, if ever. A page's stream has no request to give up.
+fn heartbeat(config: &Config, now: u64) -> Option<u64> {
+    match config.mode {
+        Mode::Readable => None,
+        Mode::Network | Mode::Polling => config.heartbeat_timeout.map(|t| now.saturating_add(t)),
     }
 }
 
@@ -582,21 +596,6 @@ fn is_token_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
-/// Appends `bytes` percent-encoded for a query component (everything but unreserved).
-fn percent_encode(bytes: &[u8], out: &mut String) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    let mut buf: Vec<u8> = Vec::with_capacity(bytes.len());
-    for &b in bytes {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            buf.push(b);
-        } else {
-            buf.extend_from_slice(&[b'%', HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]);
-        }
-    }
-    // Every byte pushed is ASCII.
-    out.extend(buf.iter().map(|&b| char::from(b)));
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -623,12 +622,5 @@ mod tests {
         assert_eq!(mime_essence("text /event-stream"), None);
         assert_eq!(mime_essence("text"), None);
         assert_eq!(mime_essence(""), None);
-    }
-
-    #[test]
-    fn percent_encoding() {
-        let mut s = String::new();
-        percent_encode("a b/é&=~".as_bytes(), &mut s);
-        assert_eq!(s, "a%20b%2F%C3%A9%26%3D~");
     }
 }

@@ -18,12 +18,6 @@
 //! A multi-byte character split across chunks needs no special care either: an unfinished line
 //! is kept as bytes until its line end arrives, and only complete lines are ever decoded.
 //!
-//! The same reasoning lets a caller that already holds text (a streaming decoder validated each
-//! chunk once, as `TextDecoder` does for JavaScript parsers) feed it with [`Parser::feed_str`]
-//! and receive `&str` fields through a [`TextSink`], with no second validation: cutting valid
-//! UTF-8 at ASCII bytes leaves valid UTF-8, and an unfinished line carried across chunks is a
-//! concatenation of such pieces.
-//!
 //! # Cost model
 //!
 //! Lines that lie wholly inside a chunk are parsed in place, with no copy but the append of a
@@ -53,18 +47,6 @@ pub trait Sink {
 
     /// A `retry` field with a valid value: the new reconnection time in milliseconds
     /// (saturating at `u64::MAX`).
-    fn retry(&mut self, millis: u64) {
-        let _ = millis;
-    }
-}
-
-/// What the parser reports when fed text with [`Parser::feed_str`]: a [`Sink`] whose fields
-/// are `&str`, handed out without being decoded or validated again.
-pub trait TextSink {
-    /// An event is dispatched: see [`Sink::event`].
-    fn event(&mut self, event_type: &str, data: &str, last_event_id: &str);
-
-    /// A `retry` field with a valid value: see [`Sink::retry`].
     fn retry(&mut self, millis: u64) {
         let _ = millis;
     }
@@ -112,9 +94,6 @@ pub struct Parser {
     at_stream_start: bool,
     /// Set to false when the input was already decoded by someone who stripped the BOM.
     strip_bom: bool,
-    /// Some input came through [`Parser::feed`], as bytes that may not be UTF-8: the buffers
-    /// may hold invalid sequences, so [`Parser::feed_str`] must check what it hands out.
-    bytes_fed: bool,
     failed: bool,
     max: usize,
 }
@@ -141,15 +120,22 @@ impl Parser {
             after_cr: false,
             at_stream_start: true,
             strip_bom: true,
-            bytes_fed: false,
             failed: false,
             max: max_event_size,
         }
     }
 
-    /// The source's last event ID string (raw UTF-8), for the `Last-Event-ID` header.
+    /// The source's last event ID string, as the raw bytes of the `id` field (decode them with
+    /// U+FFFD for invalid UTF-8, as for every field).
     pub fn last_event_id(&self) -> &[u8] {
         &self.last_event_id
+    }
+
+    /// Sets the last event ID string (and buffer), as a source starting from a known ID does.
+    pub fn start_from_last_event_id(&mut self, id: &[u8]) {
+        self.last_event_id.clear();
+        self.last_event_id.extend_from_slice(id);
+        self.id_dirty = false;
     }
 
     /// A counter of dispatches (with or without data) whose block carried an `id` field. When
@@ -159,10 +145,10 @@ impl Parser {
         self.resume_points
     }
 
-    /// Whether the parser is between events: no unfinished line, no pending data. A transport
-    /// that wants to recycle its connection waits for this, so it loses nothing.
-    pub fn is_idle(&self) -> bool {
-        self.line.is_empty() && self.data.is_empty() && !self.after_cr
+    /// Whether the parser is between events: no unfinished line, no pending data. (A CR that
+    /// ended the input may still be followed by the LF of a CRLF; that LF would end nothing.)
+    pub fn is_between_events(&self) -> bool {
+        self.line.is_empty() && self.data.is_empty()
     }
 
     /// Whether the parser has failed (see [`Error::TooLarge`]).
@@ -193,22 +179,6 @@ impl Parser {
 
     /// Parses one chunk, reporting every event it completes, in order.
     pub fn feed<S: Sink>(&mut self, chunk: &[u8], sink: &mut S) -> Result<(), Error> {
-        self.bytes_fed = true;
-        self.feed_bytes(chunk, sink)
-    }
-
-    /// Parses one chunk of text, already decoded (say by a streaming UTF-8 decoder that carries
-    /// an incomplete character over to the next chunk), and hands the sink `&str` fields without
-    /// checking them again: the standard cuts lines and fields only at ASCII characters, so
-    /// every field of valid text is valid text. Equivalent to [`Parser::feed`] on the chunk's
-    /// bytes; the two can be mixed, at the cost of a check per field once `feed` was used.
-    pub fn feed_str<S: TextSink>(&mut self, chunk: &str, sink: &mut S) -> Result<(), Error> {
-        let valid = !self.bytes_fed;
-        self.feed_bytes(chunk.as_bytes(), &mut Text { sink, valid })
-    }
-
-    /// [`Parser::feed`] for any sink: the parse, and the parser's failure around it.
-    fn feed_bytes<S: Sink>(&mut self, chunk: &[u8], sink: &mut S) -> Result<(), Error> {
         if self.failed {
             return Err(Error::TooLarge);
         }
@@ -481,44 +451,6 @@ pub fn find_line_end(haystack: &[u8]) -> Option<usize> {
         .map(|i| offset + i)
 }
 
-/// A [`TextSink`] seen as a [`Sink`], for [`Parser::feed_str`].
-struct Text<'a, S> {
-    sink: &'a mut S,
-    /// Every chunk the parser was ever fed was a `&str`.
-    valid: bool,
-}
-
-impl<S: TextSink> Sink for Text<'_, S> {
-    #[inline]
-    fn event(&mut self, event_type: &[u8], data: &[u8], last_event_id: &[u8]) {
-        if self.valid {
-            self.sink
-                .event(text(event_type), text(data), text(last_event_id));
-        } else {
-            use alloc::string::String;
-            let lossy = String::from_utf8_lossy;
-            self.sink
-                .event(&lossy(event_type), &lossy(data), &lossy(last_event_id));
-        }
-    }
-
-    #[inline]
-    fn retry(&mut self, millis: u64) {
-        self.sink.retry(millis);
-    }
-}
-
-/// A field the parser cut from `&str` chunks, as the `&str` it is.
-#[inline(always)]
-fn text(field: &[u8]) -> &str {
-    debug_assert!(core::str::from_utf8(field).is_ok());
-    // SAFETY: called only while every chunk the parser was ever fed was a `&str` (`valid`).
-    // Each buffer and each slice it hands out is made of pieces of those chunks cut at ASCII
-    // bytes (CR, LF, `:`, space) or at chunk ends, minus a whole leading U+FEFF: every piece,
-    // and so their concatenation, is valid UTF-8.
-    unsafe { core::str::from_utf8_unchecked(field) }
-}
-
 /// A dispatched event, decoded: a convenience for native users and for tests.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
@@ -537,7 +469,7 @@ impl Event {
         Event::from_text(&lossy(event_type), &lossy(data), &lossy(last_event_id))
     }
 
-    /// What a [`TextSink`] receives, as an owned event.
+    /// An event from decoded fields.
     pub fn from_text(event_type: &str, data: &str, last_event_id: &str) -> Event {
         let event_type = if event_type.is_empty() {
             "message"
@@ -572,19 +504,6 @@ impl Sink for Collect {
     fn event(&mut self, event_type: &[u8], data: &[u8], last_event_id: &[u8]) {
         self.items
             .push(Item::Event(Event::decode(event_type, data, last_event_id)));
-    }
-    fn retry(&mut self, millis: u64) {
-        self.items.push(Item::Retry(millis));
-    }
-}
-
-impl TextSink for Collect {
-    fn event(&mut self, event_type: &str, data: &str, last_event_id: &str) {
-        self.items.push(Item::Event(Event::from_text(
-            event_type,
-            data,
-            last_event_id,
-        )));
     }
     fn retry(&mut self, millis: u64) {
         self.items.push(Item::Retry(millis));

@@ -1,10 +1,13 @@
 //! The connection logic against ../shared/SPEC-CHECKLIST.md: "The request and the response",
-//! "Failing and reconnecting", the long-polling convention, and the extensions (heartbeat,
-//! backoff, query-parameter IDs, recycling). Runs natively and in both browsers as wasm.
+//! "Failing and reconnecting", the long-polling convention, whatwg/html#12272's streams, and the
+//! extensions (heartbeat, backoff, replacement). Runs natively and in both browsers as wasm,
+//! on a simulated clock.
 
 use eventsource_wasm::connection::{
-    Backoff, Config, Connection, Failure, ReadyState, Step, DEFAULT_RECONNECTION_TIME,
+    Action, Backoff, Config, Connection, Failure, Mode, NetworkError, ReadyState, Request,
+    DEFAULT_RECONNECTION_TIME, FIRST_POLL_PACE, PROMPT_POLL,
 };
+use eventsource_wasm::resume::resume_point_at_end;
 
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
@@ -13,63 +16,53 @@ wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
 const SSE: Option<&str> = Some("text/event-stream");
 
-fn step() -> Step {
-    Step::default()
+/// Everything the connection asks for, in order.
+fn actions(c: &mut Connection) -> Vec<Action> {
+    std::iter::from_fn(|| c.poll_action()).take(100).collect()
+}
+
+fn send(id: Option<&str>) -> Action {
+    Action::Send(Request {
+        last_event_id: id.map(String::from),
+    })
+}
+
+fn response(c: &mut Connection, content_type: Option<&str>, now: u64) -> Vec<Action> {
+    c.handle_response(200, content_type, false, now);
+    actions(c)
+}
+
+fn chunk(c: &mut Connection, bytes: &[u8], now: u64) -> Vec<Action> {
+    c.handle_chunk(bytes, now);
+    actions(c)
 }
 
 /// A connection that has been announced at t=0.
 fn open(config: Config) -> Connection {
     let mut c = Connection::new(config);
     assert_eq!(c.ready_state(), ReadyState::Connecting);
-    assert_eq!(
-        c.start(0),
-        Step {
-            request: true,
-            ..step()
-        }
-    );
-    assert_eq!(
-        c.on_response(200, SSE, 0),
-        Step {
-            open: true,
-            ..step()
-        }
-    );
+    c.start(0);
+    assert_eq!(actions(&mut c), [send(None)]);
+    assert_eq!(response(&mut c, SSE, 0), [Action::Open]);
     assert_eq!(c.ready_state(), ReadyState::Open);
     c
 }
 
-fn failed(why: Failure) -> Step {
-    Step {
-        abort: true,
-        error: true,
-        failure: Some(why),
-        ..step()
+fn failed(why: Failure) -> Vec<Action> {
+    vec![Action::Abort, Action::Failed(why)]
+}
+
+fn polling() -> Config {
+    Config {
+        mode: Mode::Polling,
+        ..Config::default()
     }
 }
 
-fn error() -> Step {
-    Step {
-        error: true,
-        ..step()
-    }
-}
-
-fn request() -> Step {
-    Step {
-        request: true,
-        ..step()
-    }
-}
-
-#[test]
-fn first_request_sends_no_last_event_id() {
-    let mut c = Connection::new(Config::default());
-    c.start(0);
-    let r = c.request();
-    assert_eq!(r.last_event_id, None);
-    assert_eq!(r.query, None);
-    assert!(!r.x_requested_with);
+/// Whether the connection stays silent, whatever the clock says.
+fn is_done(c: &mut Connection) -> bool {
+    c.handle_timeout(u64::MAX);
+    c.ready_state() == ReadyState::Closed && c.poll_timeout().is_none() && actions(c).is_empty()
 }
 
 #[test]
@@ -77,17 +70,14 @@ fn status_other_than_200_fails_the_connection() {
     for status in [204, 205, 201, 206, 301, 304, 400, 404, 500, 502, 503] {
         let mut c = Connection::new(Config::default());
         c.start(0);
-        assert_eq!(
-            c.on_response(status, SSE, 0),
-            failed(Failure::Status),
-            "{status}"
-        );
+        actions(&mut c);
+        c.handle_response(status, SSE, false, 0);
+        assert_eq!(actions(&mut c), failed(Failure::Status), "{status}");
         assert_eq!(c.ready_state(), ReadyState::Closed);
         // Never reconnects: no timer, and later inputs change nothing.
-        assert_eq!(c.next_timeout(), None);
-        assert_eq!(c.on_timeout(1_000_000), step());
-        assert_eq!(c.on_network_error(5), step());
-        assert_eq!(c.ready_state(), ReadyState::Closed);
+        c.handle_network_error(NetworkError::Transient, 5);
+        c.handle_end(6);
+        assert!(is_done(&mut c));
     }
 }
 
@@ -104,12 +94,9 @@ fn mime_type_other_than_event_stream_fails() {
     ] {
         let mut c = Connection::new(Config::default());
         c.start(0);
-        assert_eq!(
-            c.on_response(200, ct, 0),
-            failed(Failure::ContentType),
-            "{ct:?}"
-        );
-        assert_eq!(c.ready_state(), ReadyState::Closed);
+        actions(&mut c);
+        assert_eq!(response(&mut c, ct, 0), failed(Failure::ContentType), "{ct:?}");
+        assert!(is_done(&mut c));
     }
 }
 
@@ -124,92 +111,148 @@ fn mime_parameters_and_case_are_allowed() {
     ] {
         let mut c = Connection::new(Config::default());
         c.start(0);
-        assert!(c.on_response(200, Some(ct), 0).open, "{ct}");
+        actions(&mut c);
+        assert_eq!(response(&mut c, Some(ct), 0), [Action::Open], "{ct}");
     }
 }
 
 #[test]
 fn body_end_reestablishes_after_the_reconnection_time() {
     let mut c = open(Config::default());
-    assert!(c.on_chunk(b"id: 1\ndata: a\n\n", 10).events);
-    assert_eq!(c.on_end(100), error());
+    assert_eq!(chunk(&mut c, b"id: 1\ndata: a\n\n", 10), [Action::Events]);
+    c.handle_end(100);
+    assert_eq!(actions(&mut c), [Action::Reconnecting]);
     assert_eq!(c.ready_state(), ReadyState::Connecting);
-    assert_eq!(c.next_timeout(), Some(100 + DEFAULT_RECONNECTION_TIME));
+    assert_eq!(c.poll_timeout(), Some(100 + DEFAULT_RECONNECTION_TIME));
     // A timer that fires early does nothing.
-    assert_eq!(c.on_timeout(100 + DEFAULT_RECONNECTION_TIME - 1), step());
-    assert_eq!(c.on_timeout(100 + DEFAULT_RECONNECTION_TIME), request());
-    assert_eq!(c.request().last_event_id, Some(&b"1"[..]));
+    c.handle_timeout(100 + DEFAULT_RECONNECTION_TIME - 1);
+    assert_eq!(actions(&mut c), []);
+    c.handle_timeout(100 + DEFAULT_RECONNECTION_TIME);
+    assert_eq!(actions(&mut c), [send(Some("1"))]);
     // The new response announces again.
-    assert_eq!(
-        c.on_response(200, SSE, 4000),
-        Step {
-            open: true,
-            ..step()
-        }
-    );
+    assert_eq!(response(&mut c, SSE, 4000), [Action::Open]);
 }
 
 #[test]
 fn network_error_reestablishes_before_or_after_the_response() {
     let mut c = Connection::new(Config::default());
     c.start(0);
-    assert_eq!(c.on_network_error(5), error());
+    actions(&mut c);
+    c.handle_network_error(NetworkError::Transient, 5);
+    assert_eq!(actions(&mut c), [Action::Reconnecting]);
     assert_eq!(c.ready_state(), ReadyState::Connecting);
-    assert_eq!(c.on_timeout(5 + DEFAULT_RECONNECTION_TIME), request());
-    assert!(c.on_response(200, SSE, 0).open);
-    assert_eq!(c.on_network_error(7), error());
+    c.handle_timeout(5 + DEFAULT_RECONNECTION_TIME);
+    assert_eq!(actions(&mut c), [send(None)]);
+    assert_eq!(response(&mut c, SSE, 0), [Action::Open]);
+    c.handle_network_error(NetworkError::Transient, 7);
+    assert_eq!(actions(&mut c), [Action::Reconnecting]);
     assert_eq!(c.ready_state(), ReadyState::Connecting);
+}
+
+#[test]
+fn futile_and_aborted_requests_fail_the_connection() {
+    for (error, why) in [
+        (NetworkError::Futile, Failure::Futile),
+        (NetworkError::Aborted, Failure::Aborted),
+    ] {
+        // Before the response (a CORS refusal, a scheme that is not HTTP(S), window.stop()).
+        let mut c = Connection::new(Config::default());
+        c.start(0);
+        actions(&mut c);
+        c.handle_network_error(error, 5);
+        assert_eq!(actions(&mut c), [Action::Failed(why)]);
+        assert!(is_done(&mut c));
+        // While streaming.
+        let mut c = open(Config::default());
+        c.handle_network_error(error, 5);
+        assert_eq!(actions(&mut c), [Action::Failed(why)]);
+        assert!(is_done(&mut c));
+    }
 }
 
 #[test]
 fn retry_sets_the_reconnection_time() {
     let mut c = open(Config::default());
-    c.on_chunk(b"retry: 50\n", 0);
+    c.handle_chunk(b"retry: 50\n", 0);
     assert_eq!(c.reconnection_time(), 50);
-    c.on_chunk(b"retry: 5x\nretry:\n", 0);
+    c.handle_chunk(b"retry: 5x\nretry:\n", 0);
     assert_eq!(c.reconnection_time(), 50);
-    c.on_end(1000);
-    assert_eq!(c.next_timeout(), Some(1050));
-    c.on_timeout(1050);
-    c.on_response(200, SSE, 1050);
+    c.handle_end(1000);
+    assert_eq!(c.poll_timeout(), Some(1050));
+    c.handle_timeout(1050);
+    c.handle_response(200, SSE, false, 1050);
     // It lasts across reconnections until changed.
-    c.on_end(2000);
-    assert_eq!(c.next_timeout(), Some(2050));
+    c.handle_end(2000);
+    assert_eq!(c.poll_timeout(), Some(2050));
+}
+
+#[test]
+fn a_huge_retry_is_waited_not_wrapped() {
+    // The connection keeps the full delay; the driver chains timers (timer APIs take 31 bits).
+    for retry in [4_294_967_296u64, 4_294_967_297, 99_999_999_999, u64::MAX] {
+        let mut c = open(Config::default());
+        c.handle_chunk(format!("retry: {retry}\n").as_bytes(), 0);
+        c.handle_end(10);
+        assert_eq!(c.poll_timeout(), Some(10u64.saturating_add(retry)));
+        c.handle_timeout(10 + (1 << 31));
+        assert_eq!(actions(&mut c), [Action::Reconnecting], "{retry}");
+    }
 }
 
 #[test]
 fn last_event_id_is_sent_only_when_non_empty() {
     let mut c = open(Config::default());
-    c.on_chunk(b"id: 5\ndata: a\n\nid\ndata: b\n\n", 0);
-    assert_eq!(c.last_event_id(), b"");
-    c.on_end(0);
-    c.on_timeout(DEFAULT_RECONNECTION_TIME);
-    assert_eq!(c.request().last_event_id, None);
+    c.handle_chunk(b"id: 5\ndata: a\n\nid\ndata: b\n\n", 0);
+    assert_eq!(c.last_event_id(), "");
+    c.handle_end(0);
+    c.handle_timeout(DEFAULT_RECONNECTION_TIME);
+    assert_eq!(
+        actions(&mut c),
+        [Action::Events, Action::Reconnecting, send(None)]
+    );
 }
 
 #[test]
 fn last_event_id_survives_an_event_without_id_and_a_drop_mid_event() {
     let mut c = open(Config::default());
-    c.on_chunk(
+    c.handle_chunk(
         "id: é1\ndata: a\n\ndata: b\n\nid: 2\ndata: partial\n".as_bytes(),
         0,
     );
-    c.on_end(0);
-    c.on_timeout(DEFAULT_RECONNECTION_TIME);
-    assert_eq!(c.request().last_event_id, Some("é1".as_bytes()));
+    c.handle_end(0);
+    c.handle_timeout(DEFAULT_RECONNECTION_TIME);
+    assert_eq!(actions(&mut c).last(), Some(&send(Some("é1"))));
 }
 
 #[test]
-fn last_event_id_in_a_query_parameter() {
-    let mut c = open(Config {
-        last_event_id_query_parameter: Some("lastEventId".into()),
+fn an_invalid_utf8_id_is_sent_as_the_utf8_of_its_decoded_string() {
+    let mut c = open(Config::default());
+    c.handle_chunk(b"id: a\xffb\xc3\ndata: x\n\n", 0);
+    assert_eq!(c.last_event_id(), "a\u{FFFD}b\u{FFFD}");
+    c.handle_end(0);
+    c.handle_timeout(DEFAULT_RECONNECTION_TIME);
+    assert_eq!(
+        actions(&mut c).last(),
+        Some(&send(Some("a\u{FFFD}b\u{FFFD}")))
+    );
+}
+
+#[test]
+fn a_page_given_last_event_id_seeds_the_first_request_then_the_stream_wins() {
+    let mut c = Connection::new(Config {
+        last_event_id: "5".into(),
         ..Config::default()
     });
-    assert_eq!(c.request().query, None);
-    c.on_chunk("id: a b&é\ndata: x\n\n".as_bytes(), 0);
-    let r = c.request();
-    assert_eq!(r.last_event_id, None);
-    assert_eq!(r.query.as_deref(), Some("&lastEventId=a%20b%26%C3%A9"));
+    assert_eq!(c.last_event_id(), "5");
+    c.start(0);
+    assert_eq!(actions(&mut c), [send(Some("5"))]);
+    response(&mut c, SSE, 0);
+    c.handle_chunk(b"data: no id\n\n", 0);
+    assert_eq!(c.last_event_id(), "5");
+    c.handle_chunk(b"id: 6\ndata: x\n\n", 0);
+    c.handle_end(0);
+    c.handle_timeout(DEFAULT_RECONNECTION_TIME);
+    assert_eq!(actions(&mut c).last(), Some(&send(Some("6"))));
 }
 
 #[test]
@@ -217,40 +260,39 @@ fn close_in_every_state() {
     // While the request is out.
     let mut c = Connection::new(Config::default());
     c.start(0);
-    assert_eq!(
-        c.close(),
-        Step {
-            abort: true,
-            ..step()
-        }
-    );
+    actions(&mut c);
+    c.close();
+    assert_eq!(actions(&mut c), [Action::Abort]);
     assert_eq!(c.ready_state(), ReadyState::Closed);
-    assert_eq!(c.on_response(200, SSE, 0), step());
+    assert_eq!(response(&mut c, SSE, 0), []);
     // While streaming: no event at all, and chunks that still arrive are not dispatched.
     let mut c = open(Config::default());
-    assert_eq!(
-        c.close(),
-        Step {
-            abort: true,
-            ..step()
-        }
-    );
-    assert_eq!(c.on_chunk(b"data: late\n\n", 0), step());
-    assert_eq!(c.on_end(0), step());
-    assert_eq!(c.next_timeout(), None);
+    c.close();
+    assert_eq!(actions(&mut c), [Action::Abort]);
+    assert_eq!(chunk(&mut c, b"data: late\n\n", 0), []);
+    c.handle_end(0);
+    assert!(is_done(&mut c));
     // While waiting to reconnect: the timer is dropped, nothing to abort.
     let mut c = open(Config::default());
-    c.on_end(0);
-    assert_eq!(c.close(), step());
-    assert_eq!(c.next_timeout(), None);
-    assert_eq!(c.on_timeout(DEFAULT_RECONNECTION_TIME), step());
+    c.handle_end(0);
+    actions(&mut c);
+    c.close();
+    assert_eq!(actions(&mut c), []);
+    assert!(is_done(&mut c));
     // Twice, and after a failure.
-    assert_eq!(c.close(), step());
+    c.close();
+    assert_eq!(actions(&mut c), []);
     let mut c = Connection::new(Config::default());
     c.start(0);
-    c.on_response(500, SSE, 0);
-    assert_eq!(c.close(), step());
-    assert_eq!(c.ready_state(), ReadyState::Closed);
+    c.handle_response(500, SSE, false, 0);
+    c.close();
+    assert_eq!(actions(&mut c), []);
+    assert!(is_done(&mut c));
+    // Actions not yet carried out are dropped (a close() from a call out of the driver).
+    let mut c = open(Config::default());
+    c.handle_chunk(b"data: x\n\n", 0);
+    c.close();
+    assert_eq!(actions(&mut c), [Action::Abort]);
 }
 
 #[test]
@@ -259,65 +301,121 @@ fn a_too_large_event_fails_after_delivering_what_came_before() {
         max_event_size: 32,
         ..Config::default()
     });
-    let s = c.on_chunk(
+    let got = chunk(
+        &mut c,
         b"data: ok\n\ndata: 0123456789012345678901234567890123\n\n",
         0,
     );
     assert_eq!(
-        s,
-        Step {
-            events: true,
-            ..failed(Failure::TooLarge)
-        }
+        got,
+        [
+            Action::Events,
+            Action::Abort,
+            Action::Failed(Failure::TooLarge)
+        ]
     );
     assert_eq!(c.batch().events(), 1);
-    assert_eq!(c.ready_state(), ReadyState::Closed);
-    assert_eq!(c.next_timeout(), None);
+    assert!(is_done(&mut c));
 }
 
 #[test]
 fn polling_continues_the_stream_without_error_or_reopen() {
-    let mut c = open(Config {
-        polling: true,
-        ..Config::default()
-    });
-    assert!(c.request().x_requested_with);
-    c.on_chunk(b"id: 1\ndata: a\n\n", 0);
+    let mut c = open(polling());
+    c.handle_chunk(b"id: 1\ndata: a\n\n", 0);
     // The server ends the batch: the next request goes out at once, readyState stays OPEN.
-    assert_eq!(c.on_end(10), request());
+    c.handle_end(10);
+    assert_eq!(actions(&mut c), [Action::Events, send(Some("1"))]);
     assert_eq!(c.ready_state(), ReadyState::Open);
-    let r = c.request();
-    assert_eq!(r.last_event_id, Some(&b"1"[..]));
-    assert!(r.x_requested_with);
     // Its response announces nothing.
-    assert_eq!(c.on_response(200, SSE, 10), step());
+    assert_eq!(response(&mut c, SSE, 10), []);
     assert_eq!(c.ready_state(), ReadyState::Open);
     // text/plain is accepted in polling mode.
-    c.on_chunk(b"data: b\n\n", 15);
-    assert_eq!(c.on_end(20), request());
+    c.handle_chunk(b"data: b\n\n", 15);
+    c.handle_end(20);
+    assert_eq!(actions(&mut c), [Action::Events, send(Some("1"))]);
     assert_eq!(
-        c.on_response(200, Some("text/plain; charset=utf-8"), 20),
-        step()
+        response(&mut c, Some("text/plain; charset=utf-8"), 20),
+        []
     );
     // A network error is still an error.
-    assert_eq!(c.on_network_error(30), error());
+    c.handle_network_error(NetworkError::Transient, 30);
+    assert_eq!(actions(&mut c), [Action::Reconnecting]);
     assert_eq!(c.ready_state(), ReadyState::Connecting);
     // And a bad status still fails.
-    c.on_timeout(30 + DEFAULT_RECONNECTION_TIME);
-    assert_eq!(c.on_response(204, SSE, 0), failed(Failure::Status));
+    c.handle_timeout(30 + DEFAULT_RECONNECTION_TIME);
+    actions(&mut c);
+    c.handle_response(204, SSE, false, 0);
+    assert_eq!(actions(&mut c), failed(Failure::Status));
 }
 
 #[test]
 fn polling_drops_an_unfinished_event_between_polls() {
-    let mut c = open(Config {
-        polling: true,
-        ..Config::default()
-    });
-    c.on_chunk(b"data: half", 0);
-    c.on_end(0);
-    c.on_response(200, SSE, 0);
-    c.on_chunk(b"data: b\n\n", 0);
+    let mut c = open(polling());
+    c.handle_chunk(b"data: half", 0);
+    c.handle_end(500);
+    c.handle_response(200, SSE, false, 500);
+    c.handle_chunk(b"data: b\n\n", 500);
     assert_eq!(c.batch().bytes(), b"Ab\r");
+}
+
+/// Polls answered at once with `body` and no event: when each next poll goes out.
+fn empty_polls(body: &[u8], count: usize) -> Vec<u64> {
+    let mut c = open(polling());
+    let mut sent = Vec::new();
+    let mut now = 0;
+    for _ in 0..count {
+        c.handle_chunk(body, now + 1);
+        c.handle_end(now + 2);
+        if actions(&mut c).is_empty() {
+            now = c.poll_timeout().unwrap();
+            c.handle_timeout(now);
+        } else {
+            now += 2;
+        }
+        assert!(matches!(actions(&mut c)[..], [] | [Action::Send(_)]));
+        sent.push(now);
+        c.handle_response(200, SSE, false, now);
+        assert_eq!(actions(&mut c), []);
+    }
+    sent
+}
+
+#[test]
+fn polling_paces_a_server_that_answers_empty_at_once() {
+    // The wait doubles from the first pace up to the reconnection time, silently.
+    let pace = FIRST_POLL_PACE;
+    let expected = [pace, 3 * pace, 7 * pace, 15 * pace, 27 * pace, 39 * pace];
+    assert_eq!(DEFAULT_RECONNECTION_TIME, 12 * pace);
+    assert_eq!(empty_polls(b"", 6), expected);
+    // A comment or a retry line is no event.
+    assert_eq!(empty_polls(b": keep-alive\n", 6), expected);
+    let mut c = open(polling());
+    c.handle_chunk(b"retry: 10\n", 1);
+    c.handle_end(2);
+    assert_eq!(actions(&mut c), []);
+    assert_eq!(c.poll_timeout(), Some(FIRST_POLL_PACE), "no faster than the first pace");
+}
+
+#[test]
+fn polling_goes_on_at_once_after_a_held_or_fruitful_poll() {
+    let mut c = open(polling());
+    // Held by the server, then ended with nothing: the next poll at once.
+    c.handle_end(PROMPT_POLL + 50);
+    assert_eq!(actions(&mut c), [send(None)]);
+    // Answered at once, empty: paced.
+    c.handle_response(200, SSE, false, 200);
+    c.handle_end(201);
+    assert_eq!(actions(&mut c), []);
+    c.handle_timeout(c.poll_timeout().unwrap());
+    assert_eq!(actions(&mut c), [send(None)]);
+    // A poll that brought an event, however quick, goes straight on and resets the pace.
+    c.handle_response(200, SSE, false, 1000);
+    c.handle_chunk(b"data: x\n\n", 1001);
+    c.handle_end(1002);
+    assert_eq!(actions(&mut c), [Action::Events, send(None)]);
+    c.handle_response(200, SSE, false, 1002);
+    c.handle_end(1003);
+    assert_eq!(c.poll_timeout(), Some(1002 + FIRST_POLL_PACE));
 }
 
 #[test]
@@ -326,132 +424,155 @@ fn heartbeat_timeout_reestablishes_a_silent_connection() {
         heartbeat_timeout: Some(1000),
         ..Config::default()
     });
-    assert_eq!(c.next_timeout(), Some(1000));
+    assert_eq!(c.poll_timeout(), Some(1000));
     // A comment counts as something.
-    c.on_chunk(b": ping\n", 600);
-    assert_eq!(c.next_timeout(), Some(1600));
-    assert_eq!(c.on_timeout(1000), step());
-    assert_eq!(
-        c.on_timeout(1600),
-        Step {
-            abort: true,
-            error: true,
-            ..step()
-        }
-    );
+    c.handle_chunk(b": ping\n", 600);
+    assert_eq!(c.poll_timeout(), Some(1600));
+    c.handle_timeout(1000);
+    assert_eq!(actions(&mut c), []);
+    c.handle_timeout(1600);
+    assert_eq!(actions(&mut c), [Action::Abort, Action::Reconnecting]);
     assert_eq!(c.ready_state(), ReadyState::Connecting);
-    assert_eq!(c.next_timeout(), Some(1600 + DEFAULT_RECONNECTION_TIME));
+    assert_eq!(c.poll_timeout(), Some(1600 + DEFAULT_RECONNECTION_TIME));
     // Also while waiting for response headers.
-    c.on_timeout(1600 + DEFAULT_RECONNECTION_TIME);
-    assert_eq!(c.next_timeout(), Some(2600 + DEFAULT_RECONNECTION_TIME));
+    c.handle_timeout(1600 + DEFAULT_RECONNECTION_TIME);
+    assert_eq!(c.poll_timeout(), Some(2600 + DEFAULT_RECONNECTION_TIME));
 }
 
 #[test]
 fn without_heartbeat_a_silent_connection_waits() {
     let c = open(Config::default());
-    assert_eq!(c.next_timeout(), None);
+    assert_eq!(c.poll_timeout(), None);
 }
 
 #[test]
 fn backoff_grows_per_consecutive_failure_and_caps() {
-    let mut c = Connection::new(Config {
+    let mut c = open(Config {
         backoff: Some(Backoff {
             max: 1000,
             factor: 2.0,
         }),
         ..Config::default()
     });
-    c.start(0);
-    c.on_response(200, SSE, 0);
-    c.on_chunk(b"retry: 100\n", 0);
+    c.handle_chunk(b"retry: 100\n", 0);
     let mut now = 0;
     let mut waits = Vec::new();
     for _ in 0..6 {
-        c.on_network_error(now);
-        let at = c.next_timeout().unwrap();
+        c.handle_network_error(NetworkError::Transient, now);
+        let at = c.poll_timeout().unwrap();
         waits.push(at - now);
         now = at;
-        assert_eq!(c.on_timeout(now), request());
+        c.handle_timeout(now);
+        assert_eq!(actions(&mut c), [Action::Reconnecting, send(None)]);
     }
     assert_eq!(waits, [100, 200, 400, 800, 1000, 1000]);
     // Bytes on a connection end the streak.
-    c.on_response(200, SSE, now);
-    c.on_chunk(b": hi\n", now);
-    c.on_end(now);
-    assert_eq!(c.next_timeout(), Some(now + 100));
+    c.handle_response(200, SSE, false, now);
+    c.handle_chunk(b": hi\n", now);
+    c.handle_end(now);
+    assert_eq!(c.poll_timeout(), Some(now + 100));
 }
 
 #[test]
-fn recycling_replaces_the_request_invisibly() {
-    let mut c = open(Config::default());
-    c.on_chunk(b"id: 9\ndata: a\n\n", 0);
-    assert!(c.is_between_events());
-    assert_eq!(
-        c.on_recycle(5),
-        Step {
-            abort: true,
-            request: true,
-            ..step()
-        }
-    );
+fn a_page_stream_opens_at_once_and_fails_at_its_end() {
+    let readable = || Config {
+        mode: Mode::Readable,
+        heartbeat_timeout: Some(10),
+        ..Config::default()
+    };
+    let mut c = Connection::new(readable());
+    assert_eq!(c.ready_state(), ReadyState::Connecting);
+    c.start(0);
+    assert_eq!(actions(&mut c), [Action::Open]);
     assert_eq!(c.ready_state(), ReadyState::Open);
-    assert_eq!(c.request().last_event_id, Some(&b"9"[..]));
-    assert_eq!(c.on_response(200, SSE, 5), step());
-    c.on_chunk(b"data: half", 0);
-    assert!(!c.is_between_events());
+    assert_eq!(chunk(&mut c, b"retry: 5000\nid: 42\ndata: a\n\n", 0), [Action::Events]);
+    assert_eq!((c.reconnection_time(), &*c.last_event_id()), (5000, "42"));
+    // No heartbeat, no request, and its end is final.
+    assert_eq!(c.poll_timeout(), None);
+    c.handle_end(1);
+    assert_eq!(actions(&mut c), [Action::Failed(Failure::StreamEnded)]);
+    assert!(is_done(&mut c));
+    // So is its error.
+    let mut c = Connection::new(readable());
+    c.start(0);
+    actions(&mut c);
+    c.handle_network_error(NetworkError::Transient, 1);
+    assert_eq!(actions(&mut c), [Action::Failed(Failure::StreamErrored)]);
+    assert!(is_done(&mut c));
 }
 
 #[test]
-fn polling_paces_a_server_that_answers_empty_at_once() {
-    let mut c = open(Config {
-        polling: true,
+fn reset_drops_the_unfinished_line_and_event_and_keeps_the_id() {
+    let mut c = Connection::new(Config {
+        mode: Mode::Readable,
         ..Config::default()
     });
-    c.on_chunk(b"retry: 100\n", 0);
-    c.on_end(0);
-    // A poll answered empty after 10 ms: the next one waits out the reconnection time, silently.
-    c.on_response(200, SSE, 0);
-    assert_eq!(c.on_end(10), step());
-    assert_eq!(c.ready_state(), ReadyState::Open);
-    assert_eq!(c.next_timeout(), Some(100));
-    assert_eq!(c.on_timeout(100), request());
-    // An empty poll that the server held open for longer goes straight on.
-    c.on_response(200, SSE, 100);
-    assert_eq!(c.on_end(5000), request());
-    // So does one that brought events, however quick.
-    c.on_response(200, SSE, 5000);
-    c.on_chunk(b"data: x\n\n", 5001);
-    assert_eq!(c.on_end(5002), request());
+    c.start(0);
+    actions(&mut c);
+    c.handle_chunk(b"id: 7\ndata: a\n\nretry: 40\nevent: x\ndata: half\ndata: li", 0);
+    c.reset();
+    // The next stream starts afresh (a BOM is stripped again); what came before is gone.
+    c.handle_chunk(b"\xEF\xBB\xBFdata: b\n\n", 0);
+    assert_eq!(c.batch().bytes(), b"Ab\r");
+    assert_eq!((&*c.last_event_id(), c.reconnection_time()), ("7", 40));
 }
 
 #[test]
-fn recycling_cuts_exactly_after_an_event_with_its_own_id() {
+fn replacement_is_invisible_and_resumes_from_the_last_id() {
     let mut c = open(Config::default());
-    let input = b"data: a\n\nid: 1\ndata: b\n\ndata: c\n\nid: 2\r\ndata: d\r\n\r\ndata: e\n\n";
-    // "id: 1 / data: b" is the first resume point; "data: a" before it has no id of its own.
-    let (first, cut) = c.on_chunk_until_resume_point(input, 0);
-    assert!(first.events);
-    assert_eq!(cut, Some(b"data: a\n\nid: 1\ndata: b\n\n".len()));
-    assert_eq!(c.batch().bytes(), b"Aa\rC1\rb\r");
-    // The rest of the same chunk: the next point is after the CRLF-ended "id: 2" event.
-    let rest = &input[cut.unwrap()..];
-    let (_, cut) = c.on_chunk_until_resume_point(rest, 0);
-    assert_eq!(cut, Some(b"data: c\n\nid: 2\r\ndata: d\r\n\r\n".len()));
-    assert!(c.is_between_events());
-    // An event without an id never makes a cut; a block with only an id does.
-    let (_, cut) = c.on_chunk_until_resume_point(b"data: e\n\n", 0);
-    assert_eq!(cut, None);
-    let (only_id, cut) = c.on_chunk_until_resume_point(b"id: 3\n\ndata: f\n\n", 0);
-    assert_eq!(cut, Some(7));
-    assert!(!only_id.events);
-    assert_eq!(c.last_event_id(), b"3");
-    assert_eq!(
-        c.on_recycle(0),
-        Step {
-            abort: true,
-            request: true,
-            ..step()
-        }
-    );
-    assert_eq!(c.request().last_event_id, Some(&b"3"[..]));
+    c.handle_chunk(b"id: 9\ndata: a\n\n", 0);
+    actions(&mut c);
+    c.handle_replace(5);
+    assert_eq!(actions(&mut c), [Action::Abort, send(Some("9"))]);
+    assert_eq!(c.ready_state(), ReadyState::Open);
+    // The new response announces nothing, and its events follow.
+    c.handle_response(200, SSE, true, 5);
+    assert_eq!(chunk(&mut c, b"id: 10\ndata: b\n\n", 6), [Action::Events]);
+    assert_eq!(c.batch().bytes(), b"C10\rb\r");
+}
+
+#[test]
+fn a_replacement_that_replays_from_the_start_repeats_nothing() {
+    let mut c = open(Config::default());
+    c.handle_chunk(b"id: 1\ndata: a\n\nid: 2\ndata: b\n\ndata: c\n\nid: 3\ndata: d\n\n", 0);
+    c.handle_replace(5);
+    c.handle_response(200, SSE, true, 5);
+    actions(&mut c);
+    // The server ignored Last-Event-ID: it starts again from id 1. Up to id 3, all is repeated.
+    c.handle_chunk(b"id: 1\ndata: a\n\nid: 2\ndata: b\n\ndata: c\n\nid: 3\ndata: d\n\n", 6);
+    assert_eq!(c.batch().events(), 0);
+    c.handle_chunk(b"data: e\n\nid: 4\ndata: f\n\n", 7);
+    assert_eq!(c.batch().bytes(), b"Ae\rC4\rf\r");
+}
+
+#[test]
+fn resume_points_are_blank_lines_after_a_block_with_its_own_id() {
+    let parser = |input: &[u8]| {
+        let mut c = open(Config::default());
+        c.handle_chunk(input, 0);
+        c
+    };
+    let fresh = parser(b"");
+    for (input, at_end) in [
+        (&b"id: 1\ndata: a\n\n"[..], true),
+        (b"data: a\n\nid: 2\r\ndata: d\r\n\r\n", true),
+        (b"id: 3\rdata: d\r\r", true),
+        (b"id: 3\n\n", true),
+        (b"id: 1\ndata: a\n\ndata: b\n\n", false),
+        (b"data: e\n\n", false),
+        (b"id: 1\ndata: a\n\ndata: b", false),
+        (b"id: 1\ndata: a\n", false),
+    ] {
+        assert_eq!(
+            resume_point_at_end(fresh.parser(), input),
+            at_end,
+            "{:?}",
+            String::from_utf8_lossy(input)
+        );
+    }
+    // Across slices: the parser's state counts.
+    let c = parser(b"id: 5\ndata: x\n");
+    assert!(resume_point_at_end(c.parser(), b"\n"));
+    let c = parser(b"id: 5\ndata: x\r");
+    assert!(!resume_point_at_end(c.parser(), b"\n"), "the LF of a CRLF");
 }

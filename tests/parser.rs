@@ -402,16 +402,18 @@ fn events_at_the_limit_pass() {
 }
 
 #[test]
-fn idle_between_events_only() {
+fn between_events_only_with_no_line_or_data_pending() {
     let mut parser = Parser::default();
     let mut out = Collect::default();
-    assert!(parser.is_idle());
+    assert!(parser.is_between_events());
     parser.feed(b"data: a\n", &mut out).unwrap();
-    assert!(!parser.is_idle());
+    assert!(!parser.is_between_events());
     parser.feed(b"\n", &mut out).unwrap();
-    assert!(parser.is_idle());
+    assert!(parser.is_between_events());
     parser.feed(b"data", &mut out).unwrap();
-    assert!(!parser.is_idle());
+    assert!(!parser.is_between_events());
+    parser.feed(b"\r\r", &mut out).unwrap();
+    assert!(parser.is_between_events(), "a CR that may be half of a CRLF");
 }
 
 #[test]
@@ -472,101 +474,15 @@ fn deterministic_random_splits_match_the_whole() {
     }
 }
 
-// ---- Text input (`feed_str`) ----
-
-/// Feeds `chunks` of text to a fresh parser and returns what it reported.
-fn parse_text_chunks(chunks: &[&str]) -> Vec<Item> {
-    let mut parser = Parser::default();
-    let mut out = Collect::default();
-    for chunk in chunks {
-        parser.feed_str(chunk, &mut out).expect("within the limit");
-    }
-    out.items
-}
-
-/// Asserts that `input` fed as text, whole, split in two and in three at every character
-/// boundary, and one character at a time, gives what its bytes give through `feed`.
-#[track_caller]
-fn check_text(input: &str) {
-    let expected = parse_chunks(&[input.as_bytes()]);
-    assert_eq!(parse_text_chunks(&[input]), expected, "whole input");
-    let cuts: Vec<usize> = (0..=input.len())
-        .filter(|&i| input.is_char_boundary(i))
-        .collect();
-    for &i in &cuts {
-        for &j in cuts.iter().filter(|&&j| j >= i) {
-            let parts = [&input[..i], &input[i..j], &input[j..]];
-            assert_eq!(parse_text_chunks(&parts), expected, "split at {i} and {j}");
-        }
-    }
-    let chars: Vec<String> = input.chars().map(String::from).collect();
-    let chars: Vec<&str> = chars.iter().map(String::as_str).collect();
-    assert_eq!(
-        parse_text_chunks(&chars),
-        expected,
-        "one character per chunk"
-    );
-}
-
 #[test]
-fn text_input_gives_what_bytes_give() {
-    check_text("data: é€😀\n\n");
-    check_text("\u{FEFF}data: a\n\n\u{FEFF}data: b\n\n");
-    check_text("\u{FEFF}\u{FEFF}data: a\n\ndata: \u{FEFF}b\n\n");
-    check_text("data: a\r\n\r\ndata: b\rdata: ü\r\rdata: c\n\n");
-    check_text("data: a\r\r\n\ndata: b\n\n");
-    check_text("id: 😀\nevent: tick é\ndata: x\ndata\ndata:  y\n\n: c😀mment\ndata: z\n\n");
-    check_text("retry: 1000\nretry: 1x\ndata:a:b: ü\n\nid: 2\0x\ndata: b\n\nid\ndata: c\n\n");
-    check_text("event: x\n\nid: 7\n\n\ndata: a\0\n\nDATA: no\n\n");
-}
-
-#[test]
-fn text_input_keeps_a_leading_bom_once_told_it_is_decoded() {
+fn a_leading_bom_is_data_once_told_the_input_is_decoded() {
     let mut parser = Parser::default();
     let mut out = Collect::default();
     parser.input_is_decoded();
     parser
-        .feed_str("\u{FEFF}data: a\n\ndata: b\n\n", &mut out)
+        .feed("\u{FEFF}data: a\n\ndata: b\n\n".as_bytes(), &mut out)
         .unwrap();
     assert_eq!(out.items, [msg("b")]);
-}
-
-#[test]
-fn text_after_bytes_is_checked() {
-    // Invalid bytes fed through `feed` stay in the buffers (an unfinished line, the data
-    // buffer, the last event ID): text fed afterwards must not hand them out unchecked.
-    let mut parser = Parser::default();
-    let mut out = Collect::default();
-    parser.feed(b"id: \xFF\n\ndata: a\xC3\n", &mut out).unwrap();
-    parser.feed(b"data: \xE2\x82", &mut out).unwrap();
-    parser.feed_str("\n\ndata: é\n\n", &mut out).unwrap();
-    let id = "\u{FFFD}";
-    assert_eq!(
-        out.items,
-        [
-            ev("message", "a\u{FFFD}\n\u{FFFD}", id),
-            ev("message", "é", id)
-        ]
-    );
-}
-
-#[test]
-fn text_over_the_limit_is_the_same_error() {
-    let input = "data: ok\n\ndata: 0123456789abcdef\n\n";
-    for i in (0..=input.len()).filter(|&i| input.is_char_boundary(i)) {
-        let mut parser = Parser::new(16);
-        let mut out = Collect::default();
-        let (a, b) = input.split_at(i);
-        let result = parser
-            .feed_str(a, &mut out)
-            .and_then(|()| parser.feed_str(b, &mut out));
-        assert_eq!(result, Err(Error::TooLarge), "split at {i}");
-        assert_eq!(out.items, [msg("ok")], "split at {i}");
-        assert_eq!(
-            parser.feed_str("data: x\n\n", &mut out),
-            Err(Error::TooLarge)
-        );
-    }
 }
 
 #[test]
@@ -584,72 +500,4 @@ fn one_line_events_in_place_keep_type_and_id() {
     );
     // Not a one-line event: the data buffer already holds a line.
     check(b"data: a\ndata: b\n\n", &[msg("a\nb")]);
-}
-
-/// Property: text fed through `feed_str`, cut at any character boundaries, gives the events,
-/// `retry` values and error that its bytes give through `feed` in one piece.
-#[cfg(not(target_arch = "wasm32"))]
-mod text_split_invariance {
-    use super::*;
-    use proptest::prelude::*;
-
-    fn stream_text() -> impl Strategy<Value = String> {
-        let piece = prop_oneof![
-            Just("data".to_string()),
-            Just("data: ".to_string()),
-            Just("event:".to_string()),
-            Just("id: ".to_string()),
-            Just("retry: ".to_string()),
-            Just(":".to_string()),
-            Just(" ".to_string()),
-            Just("\n".to_string()),
-            Just("\r".to_string()),
-            Just("\r\n".to_string()),
-            Just("\u{FEFF}".to_string()),
-            Just("é😀".to_string()),
-            Just("\0".to_string()),
-            (0u8..=9).prop_map(|d| char::from(b'0' + d).to_string()),
-            any::<char>().prop_map(String::from),
-            "[a-z]{1,6}",
-        ];
-        proptest::collection::vec(piece, 0..80).prop_map(|pieces| pieces.concat())
-    }
-
-    fn run_bytes(input: &str, limit: usize) -> (Collect, bool) {
-        let mut out = Collect::default();
-        let failed = Parser::new(limit).feed(input.as_bytes(), &mut out).is_err();
-        (out, failed)
-    }
-
-    fn run_text(chunks: &[&str], limit: usize) -> (Collect, bool) {
-        let mut parser = Parser::new(limit);
-        let mut out = Collect::default();
-        let failed = chunks.iter().any(|c| parser.feed_str(c, &mut out).is_err());
-        (out, failed)
-    }
-
-    proptest! {
-        #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
-
-        #[test]
-        fn text_split_anywhere_gives_what_bytes_give(
-            input in stream_text(),
-            cuts in proptest::collection::vec(any::<prop::sample::Index>(), 0..12),
-            limit in prop_oneof![Just(usize::MAX), 8usize..64],
-        ) {
-            let bounds: Vec<usize> =
-                (0..=input.len()).filter(|&i| input.is_char_boundary(i)).collect();
-            let mut at: Vec<usize> = cuts.iter().map(|c| *c.get(&bounds)).collect();
-            at.sort_unstable();
-            let mut chunks = Vec::new();
-            let mut start = 0;
-            for cut in at {
-                chunks.push(&input[start..cut]);
-                start = cut;
-            }
-            chunks.push(&input[start..]);
-            let whole = run_bytes(&input, limit);
-            prop_assert_eq!(&run_text(&chunks, limit), &whole);
-        }
-    }
 }

@@ -1,13 +1,15 @@
-//! The browser side: wasm-bindgen exports. Only moves bytes and events; the protocol lives in
-//! `parser` and `connection`.
+//! The engine's driver in the page: wasm-bindgen exports that move bytes and events between
+//! the page and the [`Connection`](crate::connection::Connection), and nothing more. The
+//! protocol lives in `parser` and `connection`.
 
 mod source;
+mod stream;
 #[cfg(feature = "tools")]
 mod stream_parser;
 mod sys;
-mod transport;
+mod xhr;
 
-pub use source::{Host, Source};
+pub use source::{Host, Options, Source};
 #[cfg(feature = "tools")]
 pub use stream_parser::StreamParser;
 

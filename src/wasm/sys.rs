@@ -1,27 +1,19 @@
-//! Bindings to globals that exist in windows, workers and Node alike. `web_sys::window()` would
-//! tie the engine to documents; these are looked up on the global object instead.
+//! Bindings to globals that exist in windows, workers and Node alike (`web_sys::window()` would
+//! tie the engine to documents), and the one helper that settles promises without a futures
+//! runtime.
 
 use wasm_bindgen::prelude::*;
 
-#[wasm_bindgen(inline_js = "export function settle(p, f, g, k) { \
-    p.then((v) => f(g, k, true, v), (e) => f(g, k, false, e)); }")]
+#[wasm_bindgen(inline_js = "export function settle(p, f, k) { \
+    p.then((v) => f(k, true, v), (e) => f(k, false, e)); }")]
 extern "C" {
-    /// Calls `callback(generation, kind, fulfilled, value)` once `promise` settles: one reaction
-    /// for both outcomes, so no futures runtime is needed.
-    pub fn settle(
-        promise: &js_sys::Promise,
-        callback: &js_sys::Function,
-        generation: u32,
-        kind: u32,
-    );
+    /// Calls `callback(key, fulfilled, value)` once `promise` settles: one reaction for both
+    /// outcomes.
+    pub fn settle(promise: &js_sys::Promise, callback: &js_sys::Function, key: u32);
 }
 
 #[wasm_bindgen]
 extern "C" {
-    /// The global `fetch` (window, worker or Node). Throws only for a malformed request.
-    #[wasm_bindgen(js_name = fetch)]
-    pub fn fetch(request: &web_sys::Request) -> js_sys::Promise;
-
     /// The global `setTimeout`; its handle is a number in browsers and an object in Node.
     #[wasm_bindgen(js_name = setTimeout)]
     pub fn set_timeout(callback: &js_sys::Function, millis: f64) -> JsValue;
@@ -30,22 +22,36 @@ extern "C" {
     #[wasm_bindgen(js_name = clearTimeout)]
     pub fn clear_timeout(handle: &JsValue);
 
-    /// An `XMLHttpRequest`, seen through the one member web-sys can only copy into wasm.
+    /// `performance.now()`: milliseconds on a monotonic clock (a step of the wall clock moves
+    /// neither a reconnection nor a heartbeat).
+    #[wasm_bindgen(js_namespace = performance, js_name = now)]
+    fn performance_now() -> f64;
+
+    /// An `XMLHttpRequest`, seen through the one member the engine reads.
     pub type XhrText;
 
-    /// `responseText` as a JS string, not copied into wasm: the transport slices off only the
-    /// part it has not read yet.
+    /// `responseText` as a JS string, not copied into wasm: the engine slices off only the part
+    /// it has not read yet.
     #[wasm_bindgen(method, getter, js_name = responseText)]
-    fn response_text(this: &XhrText) -> js_sys::JsString;
+    pub fn response_text(this: &XhrText) -> js_sys::JsString;
 }
 
-/// `xhr.responseText`, left in JavaScript.
-pub fn response_text_js(xhr: &web_sys::XmlHttpRequest) -> js_sys::JsString {
-    use wasm_bindgen::JsCast;
-    xhr.unchecked_ref::<XhrText>().response_text()
-}
-
-/// Milliseconds on the wall clock; the connection only compares them.
+/// Milliseconds on the monotonic clock, as the connection counts them.
 pub fn now() -> u64 {
-    js_sys::Date::now() as u64
+    performance_now() as u64
+}
+
+/// The longest delay a timer API takes: they convert it to a signed 32-bit integer, so a longer
+/// one wraps (`2^32` ms fires at once). Longer waits are chained.
+pub const MAX_TIMER_DELAY: u64 = (1 << 31) - 1;
+
+/// A bug: a call into a source while the source's state is in use. Every call out to JavaScript
+/// is made with the state released, so this cannot happen; if it does, it is reported (a trap,
+/// which JavaScript sees as a `RuntimeError`), never ignored.
+#[cold]
+pub fn reentered() -> ! {
+    #[cfg(feature = "bare")]
+    core::arch::wasm32::unreachable();
+    #[cfg(not(feature = "bare"))]
+    panic!("eventsource-wasm: re-entrant call into a source's state");
 }
