@@ -1,8 +1,10 @@
-// The classic-script entry (built to dist/eventsource.js as one IIFE, the engine inside):
+// The classic-script entry (dist/eventsource.js, one IIFE; the engine is loaded from
+// engine.js next to it the first time a source is made):
 //   <script src=".../eventsource.js"></script>          (pages)
 //   importScripts('.../eventsource.js')                  (classic workers)
-// defines the global synchronously where none exists and always exposes the class as
+// installs the global as the `global` entry does, synchronously, and always exposes the class as
 // `EventSourceWasm`.
+import { EventSource } from './eventsource.js';
 import { installGlobals } from './install.js';
 
-installGlobals();
+installGlobals(EventSource, true);

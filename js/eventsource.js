@@ -1,53 +1,35 @@
-// The EventSource class: the standard's interface around the wasm engine.
+// The EventSource class: the standard's interface, and what must work the moment a source is
+// made (its first request goes out at once). The engine (the Rust protocol core and the event
+// dispatch, js/engine.js) is loaded the first time a source is made, not before: a page that
+// only installs the global where a native EventSource exists never downloads it.
 //
-// The engine (src/wasm/source.rs) does the protocol and the I/O and calls back through a small
-// host object: open(url), events(batch), error(readyState, message). This file keeps what the
-// page can see: readyState, the event handler attributes, and the dispatch rules that depend on
-// readyState at the moment of dispatch ("if readyState is not CLOSED").
+// Each instance keeps its state in one plain object, `s`, shared with the engine and with
+// js/request.js:
+//   es, url, withCredentials, readyState, o (the options), readable (a page's stream reader),
+//   request (the one in flight), finalUrl and status (of the last response), source (the
+//   engine's Source once loaded), early (the first request was sent before that: the engine
+//   adopts it), reports (what happened to requests before that), and the last event ID and
+//   reconnection time the engine had when it let go of the source.
 
-import { initSync, Source as WasmSource, liveResources as wasmLive } from '../pkg/eventsource_wasm.js';
-import packedWasm, { size as wasmSize } from '../pkg/eventsource_wasm_bytes.js';
-import { batchState, readBatch } from './batch.js';
+import { send, abort, requestsWaiting } from './request.js';
 
 const CONNECTING = 0;
 const OPEN = 1;
 const CLOSED = 2;
 const TRANSPORTS = ['auto', 'fetch', 'xhr', 'polling'];
+const DEFAULT_RECONNECTION_TIME = 3000;
+/** `new EventSource(FROM_STREAM, reader)`: the way fromReadableStream() makes an instance. */
+const FROM_STREAM = {};
+const ENGINE = Symbol.for('eventsource-wasm.engine');
+const REQUESTS = { send, abort };
 
-// ---- Loading the engine -------------------------------------------------------------------
-//
-// Two builds of the same Rust code expose the same `Source` class (and `liveResources`): the
-// wasm one (the glue imported above: the normal path) and a JavaScript one that binaryen's
-// wasm2js makes from it at build time (`eventsource.nowasm.js`, next to the bundle). The second
-// is fetched only where the wasm cannot be used: under a Content-Security-Policy without
-// 'wasm-unsafe-eval', or in a runtime without WebAssembly or DecompressionStream.
-//
-// The wasm travels inside this file (deflated, in base64: scripts/wasm-string.mjs), so a page
-// makes no second request for it, and nothing has to be placed next to the script for a bundler,
-// a CDN or a worker's importScripts(). It is inflated by the platform's DecompressionStream and
-// compiled and instantiated synchronously, on this thread: about 1 ms in Chromium and 3 ms in
-// Firefox for this module, where the asynchronous API's round trips through a compiler thread
-// cost a cold page several. A separate .wasm file cost a cold page 7 ms more to its first event
-// in Chromium. The source's first request is already on its way meanwhile (see earlyFetch).
+// ---- The engine ---------------------------------------------------------------------------
 
-let Source = WasmSource;
-let engineLive = wasmLive;
-/** Settles once the engine is loaded (or failed to load); null before the first attempt. */
-let engineReady = null;
-let engineLoaded = false;
-let fallbackUrl;
-
-/**
- * Where the JavaScript build of the engine is: the classic script sets it from its own URL;
- * by default it is `eventsource.nowasm.js` next to this module.
- * @param {string | URL} url
- */
-export function setFallbackUrl(url) {
-  fallbackUrl = url;
-}
+let engine = null;
+let loading = null;
 
 // Whether this realm may compile WebAssembly: the 8-byte empty module, compiled synchronously.
-// A CSP without 'wasm-unsafe-eval' (or 'unsafe-eval') makes this throw a CompileError.
+// A CSP without 'wasm-unsafe-eval' (or 'unsafe-eval') makes this throw.
 function canCompileWasm() {
   try {
     return new WebAssembly.Module(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0])) instanceof WebAssembly.Module;
@@ -56,132 +38,26 @@ function canCompileWasm() {
   }
 }
 
-// Bundlers must neither resolve nor warn about this import: it happens at run time only, where
-// WebAssembly is forbidden.
-const dynamicImport = (specifier) => import(/* webpackIgnore: true */ /* @vite-ignore */ specifier);
-
-/** The engine's bytes, inflated. */
-async function wasmBytes() {
-  const packed = typeof Uint8Array.fromBase64 === 'function'
-    ? Uint8Array.fromBase64(packedWasm)
-    : Uint8Array.from(atob(packedWasm), (c) => c.charCodeAt(0));
-  const inflated = new Response(packed).body.pipeThrough(new DecompressionStream('deflate'));
-  const bytes = new Uint8Array(await new Response(inflated).arrayBuffer());
-  if (bytes.length !== wasmSize) throw new Error('eventsource-wasm: the engine is damaged');
-  return bytes;
-}
-
-/** Starts loading the engine once; true when it is loaded, so that instances connect at once. */
-function loadNow() {
-  if (engineLoaded || engineReady) return engineLoaded;
-  if (canCompileWasm() && typeof DecompressionStream === 'function') {
-    // Synchronous compilation: Chromium allows it on a page's main thread up to 8 MB; the engine
-    // is 33 KB.
-    engineReady = wasmBytes().then((module) => {
-      initSync({ module });
-    });
-  } else {
-    engineReady = dynamicImport(String(fallbackUrl ?? new URL('./eventsource.nowasm.js', import.meta.url)))
-      .then((engine) => {
-        Source = engine.Source;
-        engineLive = engine.liveResources;
-      });
-  }
-  engineReady = engineReady.then(() => {
-    engineLoaded = true;
-  });
-  // Handled here so that a failure is reported by the sources, not as an unhandled rejection.
-  engineReady.catch(() => {});
-  return false;
-}
-
-/** Loads the engine once; resolves when instances can connect. */
+/** Loads the engine once: the wasm one, or its JavaScript twin where wasm may not be compiled. */
 export function ready() {
-  loadNow();
-  return engineReady;
+  loading ??= Promise.resolve(globalThis[ENGINE] ?? (
+    canCompileWasm() && typeof DecompressionStream === 'function' ? import('./engine.js') : import('./engine.nowasm.js')
+  )).then((module) => module.load()).then((loaded) => {
+    engine = loaded;
+  });
+  return loading;
 }
 
 /**
- * For leak tests: `[sources, requests in flight, armed timers]` alive in the engine; all zero
- * once every source is closed (and its last promise has settled).
+ * For leak tests: `[sources, requests, timers]` alive (requests: sent and unanswered, or whose
+ * body is being read); all zero once every source is closed.
  */
 export function liveResources() {
-  return engineLoaded ? Array.from(engineLive()) : [0, 0, 0];
+  const [sources, bodies, timers] = engine ? engine.live() : [0, 0, 0];
+  return [sources, bodies + requestsWaiting(), timers];
 }
 
-// ---- Helpers -------------------------------------------------------------------------------
-
-// A MessageEvent: the object a native EventSource dispatches, made by the platform. Where there
-// is a document, the legacy createEvent + initMessageEvent pair builds it without converting an
-// init dictionary (Chromium: 17% more events/s); elsewhere (workers, Node) the constructor.
-//
-// Its `origin` comes from a prototype instead of the initializer: Chromium spends about 1 µs per
-// event converting a URL-shaped `origin` argument (as long as making the rest of the event; an
-// empty or non-URL string costs nothing), and every event of a response has the same origin. So
-// the event is made with an empty origin and given `proto`, an object that inherits from
-// MessageEvent.prototype and answers `origin` for the current response (see originPrototype).
-// Measured with dispatch on one listener: Chromium 419k -> 657k events/s, Firefox 304k -> 343k.
-// The event is still a platform MessageEvent (instanceof, constructor, toStringTag, data,
-// lastEventId, source, ports, dispatch); only reflection on its prototype, or MessageEvent's own
-// `origin` getter applied to it, tell the difference.
-const doc = globalThis.document;
-const setPrototypeOf = Object.setPrototypeOf;
-const messageEvent = doc && typeof doc.createEvent === 'function'
-  && typeof globalThis.MessageEvent?.prototype.initMessageEvent === 'function'
-  ? (type, data, proto, lastEventId) => {
-    const event = doc.createEvent('MessageEvent');
-    event.initMessageEvent(type, false, false, data, '', lastEventId, null);
-    return setPrototypeOf(event, proto);
-  }
-  : (type, data, proto, lastEventId) => setPrototypeOf(new MessageEvent(type, { data, lastEventId }), proto);
-
-/** The prototype of a response's MessageEvents: MessageEvent.prototype plus their `origin`. */
-function originPrototype(origin) {
-  return Object.create(globalThis.MessageEvent.prototype, {
-    origin: {
-      get() {
-        return origin;
-      },
-      enumerable: true,
-      configurable: true,
-    },
-  });
-}
-
-// Cold start: the first source made sends its first request before the engine is loaded, and the
-// engine adopts the pending response (Source.start), so the request travels while the engine is
-// decoded, compiled and instantiated (2-4 ms on a cold page in Chromium, the first fetch() call
-// of a page included) instead of after. It is exactly the request the fetch transport sends
-// first (src/wasm/transport/fetch.rs): GET, CORS, credentials as withCredentials says,
-// no-store, `Accept: text/event-stream` then the page's headers, no Last-Event-ID yet. Its rejection is handled by the engine later; `catch` here only keeps it
-// from being reported as unhandled meanwhile.
-function earlyFetch(url, withCredentials, headers) {
-  if (typeof AbortController !== 'function' || typeof Request !== 'function') return null;
-  const controller = new AbortController();
-  const init = {
-    mode: 'cors',
-    credentials: withCredentials ? 'include' : 'same-origin',
-    cache: 'no-store',
-    headers: new Headers({ Accept: 'text/event-stream' }),
-    signal: controller.signal,
-  };
-  for (let i = 0; i < headers.length; i += 2) init.headers.set(headers[i], headers[i + 1]);
-  const target = url.split('#', 1)[0];
-  let request;
-  try {
-    request = new Request(target, init);
-  } catch {
-    try {
-      // Runtimes without cache modes (Node's fetch) reject `no-store`, as in the engine.
-      request = new Request(target, { ...init, cache: 'default' });
-    } catch {
-      return null; // the engine sends it, and reports why it cannot
-    }
-  }
-  const response = fetch(request);
-  response.catch(() => {});
-  return { response, controller };
-}
+// ---- Construction -------------------------------------------------------------------------
 
 function baseUrl() {
   const g = globalThis;
@@ -190,16 +66,30 @@ function baseUrl() {
   return undefined;
 }
 
-function originOf(url) {
+const SPECIAL = ['http:', 'https:', 'ws:', 'wss:', 'ftp:', 'file:'];
+
+/**
+ * The URL standard's parse, where a runtime's own parser is more lenient: a special URL's host
+ * never holds a forbidden domain code point (Chromium accepts `http://this is invalid/` as
+ * `this%20is%20invalid`).
+ */
+function parseUrl(href) {
+  let url;
   try {
-    return new URL(url).origin;
+    url = new URL(href, baseUrl());
   } catch {
-    return 'null';
+    url = null;
   }
+  const host = url?.hostname ?? '';
+  if (!url || (SPECIAL.includes(url.protocol) && !host.startsWith('[') && /[\0-\x20#%/:<>?@[\\\]^|\x7f]/.test(host))) {
+    // The text of Firefox's (and `eventsource` v4's) SyntaxError.
+    throw new DOMException('An invalid or illegal string was specified', 'SyntaxError');
+  }
+  return url.href;
 }
 
-// The transport and mode the engine uses: { xhr, polling }.
-function pickIo(transport) {
+// The transport and mode: { xhr, polling }.
+function pickIo(transport, url) {
   const canFetch = typeof fetch === 'function' && typeof ReadableStream === 'function'
     && typeof Response === 'function' && 'body' in Response.prototype;
   const canXhr = typeof XMLHttpRequest === 'function';
@@ -212,10 +102,13 @@ function pickIo(transport) {
       return { xhr: true, polling: false };
     case 'polling':
       return { xhr: canXhr, polling: true };
-    default:
-      if (canFetch) return { xhr: false, polling: false };
+    default: {
+      // fetch() refuses a URL with credentials (user:pass@); XHR sends it.
+      const credentials = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(url);
+      if (canFetch && !(credentials && canXhr)) return { xhr: false, polling: false };
       if (canXhr) return { xhr: true, polling: false };
       return { xhr: false, polling: true };
+    }
   }
   throw new TypeError(`EventSource: transport "${transport}" is not available here`);
 }
@@ -223,32 +116,39 @@ function pickIo(transport) {
 function positive(value, name) {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!(n > 0) || !Number.isFinite(n)) {
-    throw new TypeError(`EventSource: ${name} must be a positive number`);
-  }
+  if (!(n > 0)) throw new TypeError(`EventSource: ${name} must be a positive number`);
   return n;
 }
 
 // Reads the extensions of the options dictionary; throws a TypeError on a malformed one.
-function readOptions(init) {
+function readOptions(init, url) {
   const transport = init.transport === undefined ? 'auto' : String(init.transport);
   if (!TRANSPORTS.includes(transport)) {
     throw new TypeError(`EventSource: transport must be one of ${TRANSPORTS.join(', ')}`);
   }
+  if (init.fetch !== undefined && typeof init.fetch !== 'function') {
+    throw new TypeError('EventSource: fetch must be a function');
+  }
+  // Headers checks names and values as fetch and XHR will, and joins repeated names. Reserved:
+  // Accept is always text/event-stream; Last-Event-ID starts the last event ID (sent on the
+  // first request, then the stream's IDs win).
   const headers = [];
+  let lastEventId;
   if (init.headers != null) {
-    // Headers validates names and values the way fetch and XHR will.
-    const list = typeof Headers === 'function'
-      ? new Headers(init.headers)
-      : Object.entries(init.headers);
-    for (const [name, value] of list) headers.push(String(name), String(value));
+    for (const [name, value] of typeof Headers === 'function' ? new Headers(init.headers) : Object.entries(init.headers)) {
+      const lower = String(name).toLowerCase();
+      if (lower === 'last-event-id') lastEventId = String(value);
+      else if (lower !== 'accept') headers.push([lower, String(value)]);
+    }
   }
   const param = init.lastEventIdQueryParameter;
   const backoff = init.backoff;
   return {
-    io: pickIo(transport),
+    ...pickIo(transport, url),
     headers,
-    lastEventIdQueryParameter: param === undefined || param === null ? undefined : String(param),
+    fetch: init.fetch,
+    lastEventId,
+    lastEventIdQueryParameter: param == null ? undefined : String(param),
     heartbeatTimeout: positive(init.heartbeatTimeout, 'heartbeatTimeout'),
     maxEventSize: positive(init.maxEventSize, 'maxEventSize'),
     backoffMax: backoff == null ? undefined : positive(backoff.max, 'backoff.max'),
@@ -256,25 +156,14 @@ function readOptions(init) {
   };
 }
 
+/** A ReadableStream's `locked`, which also checks that it is one (of any realm). */
+const lockedGetter = globalThis.ReadableStream
+  && Object.getOwnPropertyDescriptor(ReadableStream.prototype, 'locked')?.get;
+
 // ---- The class ----------------------------------------------------------------------------
 
-const EventTargetBase = globalThis.EventTarget;
-
-export class EventSource extends EventTargetBase {
-  #url;
-  #withCredentials;
-  #readyState = CONNECTING;
-  #options;
-  /** The engine's Source, once connected. */
-  #source = null;
-  /** The prototype of this response's MessageEvents, which gives their origin (see messageEvent). */
-  #eventPrototype = null;
-  /** What the batch reader carries from batch to batch (see batch.js). */
-  #ids = batchState();
-  /** Event handler attributes: type -> { value, listener }. */
-  #handlers = new Map();
-  /** The first request, sent before the engine was loaded: { response, controller } (see earlyFetch). */
-  #early = null;
+export class EventSource extends EventTarget {
+  #s;
 
   /**
    * @param {string | URL} url
@@ -285,103 +174,105 @@ export class EventSource extends EventTargetBase {
     if (arguments.length === 0) {
       throw new TypeError("Failed to construct 'EventSource': 1 argument required, but only 0 present.");
     }
-    const init = eventSourceInitDict;
-    if (init !== undefined && init !== null && typeof init !== 'object' && typeof init !== 'function') {
-      throw new TypeError("Failed to construct 'EventSource': The provided value is not of type 'EventSourceInit'.");
+    const s = {
+      es: this,
+      url: 'about:event-stream',
+      withCredentials: false,
+      readyState: CONNECTING,
+      o: null,
+      readable: null,
+      request: null,
+      finalUrl: null,
+      status: 0,
+      source: null,
+      early: false,
+      lastError: undefined,
+      reports: [],
+      lastEventId: '',
+      reconnectionTime: DEFAULT_RECONNECTION_TIME,
+      handlers: new Map(),
+      report(method, args) {
+        if (s.source) s.source[method](...args);
+        else s.reports.push([method, args]);
+      },
+    };
+    this.#s = s;
+    if (url === FROM_STREAM) {
+      s.readable = eventSourceInitDict;
+      s.o = { xhr: false, polling: false, readable: true, headers: [] };
+    } else {
+      const init = eventSourceInitDict;
+      if (init != null && typeof init !== 'object' && typeof init !== 'function') {
+        throw new TypeError("Failed to construct 'EventSource': The provided value is not of type 'EventSourceInit'.");
+      }
+      s.url = parseUrl(String(url));
+      s.withCredentials = Boolean(init?.withCredentials);
+      s.o = readOptions(init ?? {}, s.url);
+      s.lastEventId = s.o.lastEventId ?? '';
+      // The first request goes out now, while the engine loads; the engine adopts it.
+      if (!engine) {
+        send(s, s.lastEventId);
+        s.early = true;
+      }
     }
-    const href = String(url);
-    let parsed;
-    try {
-      parsed = new URL(href, baseUrl());
-    } catch {
-      throw new DOMException(`Failed to construct 'EventSource': The URL '${href}' is invalid.`, 'SyntaxError');
-    }
-    this.#url = parsed.href;
-    this.#withCredentials = Boolean(init?.withCredentials);
-    this.#options = readOptions(init ?? {});
-    const o = this.#options;
-    if (!engineLoaded && !o.io.xhr && !o.io.polling) this.#early = earlyFetch(this.#url, this.#withCredentials, o.headers);
-    if (loadNow()) {
-      this.#connect();
+    if (engine) {
+      engine.attach(s, REQUESTS);
     } else {
       ready().then(
-        () => this.#connect(),
+        () => engine.attach(s, REQUESTS),
         (err) => {
-          this.#early?.controller.abort();
-          this.#early = null;
-          this.#error(CLOSED, `EventSource: the engine failed to load (${err})`);
+          abort(s);
+          if (s.readyState === CLOSED) return;
+          s.readyState = CLOSED;
+          const event = new Event('error');
+          Object.defineProperty(event, 'message', { value: `EventSource: the engine failed to load (${err})`, enumerable: true });
+          this.dispatchEvent(event);
         },
       );
     }
   }
 
-  #connect() {
-    const early = this.#early;
-    this.#early = null;
-    if (this.#readyState === CLOSED) return;
-    const o = this.#options;
-    const host = {
-      open: (finalUrl) => this.#open(finalUrl),
-      events: (batch) => readBatch(batch, this.#ids, this.#deliver),
-      error: (state, message) => this.#error(state, message),
-    };
-    const flags = (this.#withCredentials ? 1 : 0) | (o.io.xhr ? 2 : 0) | (o.io.polling ? 4 : 0);
-    this.#source = new Source(
-      host, this.#url, flags, o.headers.join('\n'), o.lastEventIdQueryParameter ?? '',
-      o.heartbeatTimeout ?? 0, o.maxEventSize ?? 0, o.backoffMax ?? 0, o.backoffFactor ?? 0,
-    );
-    this.#source.start(early?.response, early?.controller);
-  }
-
-  // "Announce the connection": if readyState is not CLOSED, set it to OPEN and fire `open`.
-  #open(finalUrl) {
-    if (this.#readyState === CLOSED) return;
-    const origin = originOf(finalUrl);
-    if (this.#eventPrototype?.origin !== origin) this.#eventPrototype = originPrototype(origin);
-    this.#readyState = OPEN;
-    this.dispatchEvent(new Event('open'));
-  }
-
-  // Dispatch step 6: only while readyState is not CLOSED; a close() in a handler stops the
-  // rest of the batch.
-  #deliver = (type, data, lastEventId) => {
-    if (this.#readyState === CLOSED) return false;
-    this.dispatchEvent(messageEvent(type, data, this.#eventPrototype, lastEventId));
-    return this.#readyState !== CLOSED;
-  };
-
-  // Reestablishing (CONNECTING) or failed (CLOSED): set readyState, fire `error`.
-  #error(state, message) {
-    if (this.#readyState === CLOSED) return;
-    this.#readyState = state;
-    if (state === CLOSED) this.#release();
-    const event = new Event('error');
-    if (message) Object.defineProperty(event, 'message', { value: message, enumerable: true });
-    this.dispatchEvent(event);
-  }
-
-  // Lets go of the engine's Source (after the current callback returns).
-  #release() {
-    const source = this.#source;
-    this.#source = null;
-    if (source) {
-      queueMicrotask(() => {
-        source.close();
-        source.free();
-      });
+  /**
+   * An EventSource whose bytes come from `stream` (whatwg/html#12272): `url` is
+   * `about:event-stream`, no request, no reconnection; the end or an error of the stream fails
+   * the connection.
+   * @param {ReadableStream<Uint8Array>} stream
+   */
+  static fromReadableStream(stream) {
+    let locked;
+    try {
+      locked = lockedGetter.call(stream);
+    } catch {
+      throw new TypeError("Failed to execute 'fromReadableStream' on 'EventSource': parameter 1 is not of type 'ReadableStream'.");
     }
+    if (locked) {
+      throw new TypeError("Failed to execute 'fromReadableStream' on 'EventSource': the stream is locked.");
+    }
+    return new EventSource(FROM_STREAM, stream.getReader());
   }
 
   get url() {
-    return this.#url;
+    return this.#s.url;
   }
 
   get withCredentials() {
-    return this.#withCredentials;
+    return this.#s.withCredentials;
   }
 
   get readyState() {
-    return this.#readyState;
+    return this.#s.readyState;
+  }
+
+  /** The last event ID string (whatwg/html#12272). */
+  get lastEventId() {
+    const s = this.#s;
+    return s.source ? s.source.lastEventId : s.lastEventId;
+  }
+
+  /** The reconnection time, in milliseconds (whatwg/html#12272). */
+  get reconnectionTime() {
+    const s = this.#s;
+    return s.source ? s.source.reconnectionTime : s.reconnectionTime;
   }
 
   get onopen() {
@@ -408,33 +299,42 @@ export class EventSource extends EventTargetBase {
     this.#setHandler('error', value);
   }
 
+  /**
+   * Drops the unfinished line and event, so that the next bytes start a fresh stream (for a
+   * stream fed by several responses in turn; whatwg/html#12272).
+   */
+  reset() {
+    this.#s.source?.reset();
+  }
+
   /** Aborts the connection: readyState CLOSED, no event, no reconnection. */
   close() {
-    if (this.#readyState === CLOSED && this.#source === null) return;
-    this.#readyState = CLOSED;
-    this.#early?.controller.abort();
-    this.#early = null;
-    const source = this.#source;
-    this.#source = null;
-    if (source) {
-      source.close();
-      source.free();
-    }
+    const s = this.#s;
+    s.readyState = CLOSED;
+    // The engine cancels the body it reads first, then the request is aborted: once cancelled,
+    // the abort finds no body to reject (Chromium and Node report that rejection as unhandled).
+    if (s.source) engine.release(s);
+    else if (s.readable) s.readable.cancel().catch(() => {});
+    s.readable = null;
+    abort(s);
   }
 
   #getHandler(type) {
-    return this.#handlers.get(type)?.value ?? null;
+    return this.#s.handlers.get(type)?.value ?? null;
   }
 
   // Event handler attributes: the listener is added when the attribute first becomes non-null
-  // and keeps its place among the listeners while the value changes; null removes it.
+  // and keeps its place among the listeners while the value changes; null removes it. Any object
+  // is stored; one that is not callable is reported (a TypeError) when an event comes, as WebIDL
+  // says of a callback that cannot be called.
   #setHandler(type, value) {
+    const handlers = this.#s.handlers;
     const callback = (typeof value === 'function' || (typeof value === 'object' && value !== null)) ? value : null;
-    const current = this.#handlers.get(type);
+    const current = handlers.get(type);
     if (callback === null) {
       if (current) {
         this.removeEventListener(type, current.listener);
-        this.#handlers.delete(type);
+        handlers.delete(type);
       }
       return;
     }
@@ -446,31 +346,44 @@ export class EventSource extends EventTargetBase {
       value: callback,
       listener: (event) => {
         const f = handler.value;
-        if (typeof f === 'function') f.call(this, event);
+        if (typeof f === 'function') {
+          f.call(this, event);
+        } else {
+          reportException(new TypeError(`The ${type} event handler is not a function`));
+        }
       },
     };
-    this.#handlers.set(type, handler);
+    handlers.set(type, handler);
     this.addEventListener(type, handler.listener);
   }
 
-  /** Resolves once the wasm engine is loaded (instances made before simply connect then). */
+  /** Resolves once the engine is loaded (instances made before simply connect then). */
   static get ready() {
     return ready();
   }
 }
 
+/** Reports an exception as an uncaught one, without interrupting the dispatch. */
+function reportException(error) {
+  if (typeof globalThis.reportError === 'function') globalThis.reportError(error);
+  else setTimeout(() => { throw error; });
+}
+
 // WebIDL shape: constants on the constructor and the prototype (enumerable, read-only),
-// attributes enumerable, and the class's string tag.
+// attributes and operations enumerable, and the class's string tag.
 const constants = { CONNECTING, OPEN, CLOSED };
 for (const [name, value] of Object.entries(constants)) {
   const descriptor = { value, enumerable: true, writable: false, configurable: false };
   Object.defineProperty(EventSource, name, descriptor);
   Object.defineProperty(EventSource.prototype, name, descriptor);
 }
-for (const name of ['url', 'withCredentials', 'readyState', 'onopen', 'onmessage', 'onerror', 'close']) {
-  const descriptor = Object.getOwnPropertyDescriptor(EventSource.prototype, name);
-  Object.defineProperty(EventSource.prototype, name, { ...descriptor, enumerable: true });
+const members = ['url', 'withCredentials', 'readyState', 'lastEventId', 'reconnectionTime', 'onopen', 'onmessage', 'onerror', 'reset', 'close'];
+for (const name of members) {
+  Object.defineProperty(EventSource.prototype, name, { ...Object.getOwnPropertyDescriptor(EventSource.prototype, name), enumerable: true });
 }
+Object.defineProperty(EventSource, 'fromReadableStream', { ...Object.getOwnPropertyDescriptor(EventSource, 'fromReadableStream'), enumerable: true });
 Object.defineProperty(EventSource.prototype, Symbol.toStringTag, { value: 'EventSource', configurable: true });
+// What `eventsource` (npm) v4 marks its class with, for code that checks for the `fetch` option.
+Object.defineProperty(EventSource, Symbol.for('eventsource.supports-fetch-override'), { value: true, configurable: true });
 // Minifiers rename classes; the interface object's name is part of the interface.
 Object.defineProperty(EventSource, 'name', { value: 'EventSource', configurable: true });

@@ -1,11 +1,8 @@
-// `import 'eventsource-wasm/global'`: installs EventSource where the runtime has none.
+// `import 'eventsource-wasm/global'`: installs EventSource where the runtime has none, and
+// EventSource.fromReadableStream where the native one lacks it (see install.js).
 import { EventSource, ready } from './index.js';
+import { installGlobals } from './install.js';
 
-if (typeof globalThis.EventSource === 'undefined') {
-  // Like an interface object: writable, configurable, not enumerable.
-  Object.defineProperty(globalThis, 'EventSource', {
-    value: EventSource, writable: true, configurable: true, enumerable: false,
-  });
-}
+installGlobals(EventSource, false);
 
 export { EventSource, ready };

@@ -1,20 +1,28 @@
-// What the classic script does when it runs (dist/eventsource.js): define the global
-// synchronously where none exists and always expose the class as `EventSourceWasm`.
-import { EventSource, setFallbackUrl } from './eventsource.js';
+// Installing the class as a global: where the runtime has no EventSource, ours; where it has
+// one without the standard's newest member (today every browser: whatwg/html#12272), only that
+// member, on the native class.
 
-export function installGlobals() {
+/**
+ * @param {typeof EventTarget} EventSource this package's class
+ * @param {boolean} alias also expose it as `EventSourceWasm` (the classic script)
+ */
+export function installGlobals(EventSource, alias) {
   const g = globalThis;
-  // The JavaScript engine (for pages that forbid WebAssembly) is a file next to this script:
-  // currentScript gives its URL in a document. A worker's importScripts() gives none, so there
-  // it is looked for next to the worker's own script.
-  const scriptUrl = g.document?.currentScript?.src || g.location?.href;
-  if (scriptUrl) setFallbackUrl(new URL('eventsource.nowasm.js', scriptUrl));
-  Object.defineProperty(g, 'EventSourceWasm', {
-    value: EventSource, writable: true, configurable: true, enumerable: false,
+  const define = (target, name, value) => Object.defineProperty(target, name, {
+    value, writable: true, configurable: true, enumerable: target !== g,
   });
-  if (typeof g.EventSource === 'undefined') {
-    Object.defineProperty(g, 'EventSource', {
-      value: EventSource, writable: true, configurable: true, enumerable: false,
-    });
+  if (alias) define(g, 'EventSourceWasm', EventSource);
+  const Native = g.EventSource;
+  if (typeof Native !== 'function') {
+    define(g, 'EventSource', EventSource);
+  } else if (Native !== EventSource && typeof Native.fromReadableStream !== 'function') {
+    // Its instances are ours, and `instanceof EventSource` holds: our prototype now inherits
+    // from the native one (every member of which ours shadows).
+    Object.setPrototypeOf(EventSource.prototype, Native.prototype);
+    define(Native, 'fromReadableStream', {
+      fromReadableStream(stream) {
+        return EventSource.fromReadableStream(stream);
+      },
+    }.fromReadableStream);
   }
 }

@@ -1,28 +1,33 @@
 #!/usr/bin/env bash
 # Builds the size-tuned wasm engine (pkg/; pkg/tools/ adds StreamParser), its JavaScript twin
-# (target/wasm2js/), then the package files (dist/). The wasm travels inside the JavaScript,
-# deflated (pkg/eventsource_wasm_bytes.js, see scripts/wasm-string.mjs): no entry loads a
-# second file.
-#   dist/index.js              ES module: the class, no side effect (shim + wasm-bindgen glue +
-#                              engine, minified)
-#   dist/global.js             ES module: installs the global where none exists
-#   dist/eventsource.js        classic script (IIFE) for pages and classic workers: global where
-#                              none exists + EventSourceWasm
-#   dist/eventsource.nowasm.js ES module: the same engine as JavaScript (binaryen wasm2js), which
-#                              the others import only where WebAssembly may not be compiled (CSP)
+# (target/wasm2js/), then the package files (dist/). The wasm travels inside the engine's
+# JavaScript, deflated (pkg/eventsource_wasm_bytes.js, see scripts/wasm-string.mjs).
+#   dist/index.js              ES module: the class, no side effect; loads engine.js (or
+#                              engine.nowasm.js) the first time a source is made
+#   dist/global.js             ES module: installs the global where none exists, and
+#                              fromReadableStream on a native one that lacks it
+#   dist/eventsource.js        classic script (IIFE) for pages and classic workers: as global.js,
+#                              plus EventSourceWasm; loads the engine as index.js does
+#   dist/engine.js             ES module: the engine (wasm inside, and the page's side of it)
+#   dist/engine.nowasm.js      ES module: the same engine as JavaScript (binaryen wasm2js), loaded
+#                              instead where WebAssembly may not be compiled (CSP)
 #   dist/*.d.ts
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$root"
-wasm-pack --quiet build --target web --release --mode no-install --out-dir pkg --no-pack -- --features bare 2>&1 \
-  | grep -v -e 'failed to get wasm-pack version' -e '^\s*$' >&2 || true
-[ -f pkg/eventsource_wasm_bg.wasm ] || { echo "build: wasm-pack produced no pkg/" >&2; exit 1; }
-# The glue's default, a .wasm next to it, is never used (the shim hands it the bytes), and must
-# not be seen by bundlers, which copy the file of a `new URL('./file', import.meta.url)`.
-sed -i "s|module_or_path = new URL('eventsource_wasm_bg.wasm', import.meta.url);|throw new Error('eventsource-wasm: no wasm given');|" pkg/eventsource_wasm.js
-if grep -q "import.meta.url" pkg/eventsource_wasm.js; then
-  echo "build: the wasm-bindgen glue still names a .wasm next to itself" >&2; exit 1
-fi
+
+# wasm: cargo, then wasm-bindgen (its glue without the default `new URL('….wasm',
+# import.meta.url)`: the engine hands it the bytes, and bundlers must not copy a file for it),
+# then wasm-opt (binaryen from npm: Debian's is too old, see TOOLCHAIN.md).
+wasm_features=(--enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue)
+build_wasm() { # features out-dir
+  cargo build --quiet --lib --release --target wasm32-unknown-unknown --features "$1"
+  rm -rf "$2" && mkdir -p "$2"
+  wasm-bindgen --target web --omit-default-module-path --no-typescript --out-dir "$2" \
+    target/wasm32-unknown-unknown/release/eventsource_wasm.wasm
+  wasm-opt "$2/eventsource_wasm_bg.wasm" "${wasm_features[@]}" -Oz -o "$2/eventsource_wasm_bg.wasm"
+}
+build_wasm bare pkg
 # Short import and export names in the module and the glue (2.6 KB less gzipped), then a check
 # that the two still link.
 node scripts/shorten-names.mjs pkg/eventsource_wasm_bg.wasm pkg/eventsource_wasm.js
@@ -35,9 +40,7 @@ node --input-type=module -e '
 node scripts/wasm-string.mjs pkg/eventsource_wasm_bg.wasm pkg/eventsource_wasm_bytes.js
 # pkg/tools/: the same engine plus `StreamParser` (feature `tools`), for the parser benchmark,
 # the parser page and the differential checks; never part of dist/.
-wasm-pack --quiet build --target web --release --mode no-install --out-dir pkg/tools --no-pack -- --features bare,tools 2>&1 \
-  | grep -v -e 'failed to get wasm-pack version' -e '^\s*$' >&2 || true
-[ -f pkg/tools/eventsource_wasm_bg.wasm ] || { echo "build: wasm-pack produced no pkg/tools/" >&2; exit 1; }
+build_wasm bare,tools pkg/tools
 
 # ---- The JavaScript engine (for pages whose CSP forbids WebAssembly) ------------------------
 # The same crate and features, compiled without reference types and multi-value (wasm2js handles
@@ -98,29 +101,22 @@ printf '%s\n' "export { Source, liveResources } from './eventsource_wasm.js';" >
 out=target/dist.next
 rm -rf "$out" && mkdir -p "$out"
 common=(--bundle --minify --legal-comments=none --target=es2022 --log-level=warning --log-override:empty-import-meta=silent)
-esbuild js/index.js "${common[@]}" --format=esm --outfile="$out/index.js"
-esbuild js/classic.js "${common[@]}" --format=iife --outfile="$out/eventsource.js"
-esbuild "$w2j/bindgen/nowasm.js" "${common[@]}" --format=esm --outfile="$out/eventsource.nowasm.js"
-# esbuild's minifier drops the comments that tell bundlers to leave the shim's one run-time
-# import() alone (webpack would otherwise replace it by a stub that always rejects): put them back.
-node -e '
-  const fs = require("node:fs");
-  for (const file of process.argv.slice(1)) {
-    const text = fs.readFileSync(file, "utf8");
-    let n = 0;
-    const out = text.replace(/\bimport\(([A-Za-z_$][\w$]*)\)/g, (_, v) => (n++, `import(/* webpackIgnore: true */ /* @vite-ignore */ ${v})`));
-    if (n !== 1) throw new Error(`${file}: expected one import(identifier), found ${n}`);
-    fs.writeFileSync(file, out);
-  }
-' "$out/index.js" "$out/eventsource.js"
-# A classic script is decoded as its page's encoding unless a charset says otherwise: keep it
-# ASCII, so that no encoding changes it.
-if LC_ALL=C grep -q '[^[:print:][:space:]]' "$out/eventsource.js" "$out/index.js"; then
+engines=(--external:./engine.js --external:./engine.nowasm.js)
+esbuild js/index.js "${common[@]}" "${engines[@]}" --format=esm --outfile="$out/index.js"
+esbuild js/global.js "${common[@]}" --external:./index.js --format=esm --outfile="$out/global.js"
+esbuild js/classic.js "${common[@]}" "${engines[@]}" --format=iife --outfile="$out/eventsource.js"
+esbuild js/engine.js "${common[@]}" --format=esm --outfile="$out/engine.js"
+esbuild js/engine.nowasm.js "${common[@]}" --format=esm --outfile="$out/engine.nowasm.js"
+for f in index.js eventsource.js; do
+  grep -q 'import("./engine.js")' "$out/$f" && grep -q 'import("./engine.nowasm.js")' "$out/$f" \
+    || { echo "build: $f does not load its engine with import(\"./engine.js\")" >&2; exit 1; }
+done
+# A classic script is decoded as its page's encoding unless a charset says otherwise: keep
+# everything ASCII, so that no encoding changes it.
+if LC_ALL=C grep -q '[^[:print:][:space:]]' "$out"/*.js; then
   echo "build: the scripts must be ASCII" >&2; exit 1
 fi
-cp js/global.js "$out/global.js"
-cp js/index.d.ts "$out/index.d.ts"
-cp js/global.d.ts "$out/global.d.ts"
+cp js/index.d.ts js/global.d.ts "$out/"
 rm -rf target/dist.old
 [ ! -d dist ] || mv dist target/dist.old
 mv "$out" dist

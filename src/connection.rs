@@ -150,6 +150,8 @@ pub enum Failure {
     StreamEnded = 6,
     /// The stream of `fromReadableStream` errored, or gave something other than bytes.
     StreamErrored = 7,
+    /// An accepted response without a body to read (a page's `fetch` that returned no stream).
+    NoBody = 8,
 }
 
 /// How a request failed, as the driver could tell.
@@ -330,6 +332,13 @@ impl Connection {
         // continues an open stream announces nothing: the page sees one stream.
         if !open {
             self.actions.push_back(Action::Open);
+        }
+    }
+
+    /// The response accepted by [`Connection::handle_response`] has no body to read.
+    pub fn handle_no_body(&mut self) {
+        if let Phase::Streaming { .. } = self.phase {
+            self.fail(Failure::NoBody, true);
         }
     }
 

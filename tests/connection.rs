@@ -95,7 +95,11 @@ fn mime_type_other_than_event_stream_fails() {
         let mut c = Connection::new(Config::default());
         c.start(0);
         actions(&mut c);
-        assert_eq!(response(&mut c, ct, 0), failed(Failure::ContentType), "{ct:?}");
+        assert_eq!(
+            response(&mut c, ct, 0),
+            failed(Failure::ContentType),
+            "{ct:?}"
+        );
         assert!(is_done(&mut c));
     }
 }
@@ -333,10 +337,7 @@ fn polling_continues_the_stream_without_error_or_reopen() {
     c.handle_chunk(b"data: b\n\n", 15);
     c.handle_end(20);
     assert_eq!(actions(&mut c), [Action::Events, send(Some("1"))]);
-    assert_eq!(
-        response(&mut c, Some("text/plain; charset=utf-8"), 20),
-        []
-    );
+    assert_eq!(response(&mut c, Some("text/plain; charset=utf-8"), 20), []);
     // A network error is still an error.
     c.handle_network_error(NetworkError::Transient, 30);
     assert_eq!(actions(&mut c), [Action::Reconnecting]);
@@ -393,7 +394,11 @@ fn polling_paces_a_server_that_answers_empty_at_once() {
     c.handle_chunk(b"retry: 10\n", 1);
     c.handle_end(2);
     assert_eq!(actions(&mut c), []);
-    assert_eq!(c.poll_timeout(), Some(FIRST_POLL_PACE), "no faster than the first pace");
+    assert_eq!(
+        c.poll_timeout(),
+        Some(FIRST_POLL_PACE),
+        "no faster than the first pace"
+    );
 }
 
 #[test]
@@ -485,7 +490,10 @@ fn a_page_stream_opens_at_once_and_fails_at_its_end() {
     c.start(0);
     assert_eq!(actions(&mut c), [Action::Open]);
     assert_eq!(c.ready_state(), ReadyState::Open);
-    assert_eq!(chunk(&mut c, b"retry: 5000\nid: 42\ndata: a\n\n", 0), [Action::Events]);
+    assert_eq!(
+        chunk(&mut c, b"retry: 5000\nid: 42\ndata: a\n\n", 0),
+        [Action::Events]
+    );
     assert_eq!((c.reconnection_time(), &*c.last_event_id()), (5000, "42"));
     // No heartbeat, no request, and its end is final.
     assert_eq!(c.poll_timeout(), None);
@@ -509,7 +517,10 @@ fn reset_drops_the_unfinished_line_and_event_and_keeps_the_id() {
     });
     c.start(0);
     actions(&mut c);
-    c.handle_chunk(b"id: 7\ndata: a\n\nretry: 40\nevent: x\ndata: half\ndata: li", 0);
+    c.handle_chunk(
+        b"id: 7\ndata: a\n\nretry: 40\nevent: x\ndata: half\ndata: li",
+        0,
+    );
     c.reset();
     // The next stream starts afresh (a BOM is stripped again); what came before is gone.
     c.handle_chunk(b"\xEF\xBB\xBFdata: b\n\n", 0);
@@ -534,12 +545,18 @@ fn replacement_is_invisible_and_resumes_from_the_last_id() {
 #[test]
 fn a_replacement_that_replays_from_the_start_repeats_nothing() {
     let mut c = open(Config::default());
-    c.handle_chunk(b"id: 1\ndata: a\n\nid: 2\ndata: b\n\ndata: c\n\nid: 3\ndata: d\n\n", 0);
+    c.handle_chunk(
+        b"id: 1\ndata: a\n\nid: 2\ndata: b\n\ndata: c\n\nid: 3\ndata: d\n\n",
+        0,
+    );
     c.handle_replace(5);
     c.handle_response(200, SSE, true, 5);
     actions(&mut c);
     // The server ignored Last-Event-ID: it starts again from id 1. Up to id 3, all is repeated.
-    c.handle_chunk(b"id: 1\ndata: a\n\nid: 2\ndata: b\n\ndata: c\n\nid: 3\ndata: d\n\n", 6);
+    c.handle_chunk(
+        b"id: 1\ndata: a\n\nid: 2\ndata: b\n\ndata: c\n\nid: 3\ndata: d\n\n",
+        6,
+    );
     assert_eq!(c.batch().events(), 0);
     c.handle_chunk(b"data: e\n\nid: 4\ndata: f\n\n", 7);
     assert_eq!(c.batch().bytes(), b"Ae\rC4\rf\r");

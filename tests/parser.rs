@@ -413,7 +413,10 @@ fn between_events_only_with_no_line_or_data_pending() {
     parser.feed(b"data", &mut out).unwrap();
     assert!(!parser.is_between_events());
     parser.feed(b"\r\r", &mut out).unwrap();
-    assert!(parser.is_between_events(), "a CR that may be half of a CRLF");
+    assert!(
+        parser.is_between_events(),
+        "a CR that may be half of a CRLF"
+    );
 }
 
 #[test]

@@ -61,6 +61,16 @@ extern "C" {
     #[wasm_bindgen(method)]
     pub(crate) fn classify(this: &Host, error: &JsValue) -> u8;
 
+    /// Calls `callback(key, fulfilled, value)` once `promise` settles: one reaction for both
+    /// outcomes, so no futures runtime is needed.
+    #[wasm_bindgen(method)]
+    fn settle(this: &Host, promise: &js_sys::Promise, callback: &js_sys::Function, key: u32);
+
+    /// `reader.cancel()`, its outcome ignored (it rejects when the stream had failed: nothing to
+    /// learn then, and it must not be reported as unhandled).
+    #[wasm_bindgen(method)]
+    pub(crate) fn cancel(this: &Host, reader: &web_sys::ReadableStreamDefaultReader);
+
     /// The engine's options, read once: one typed object, a member left out is unset.
     pub type Options;
 
@@ -131,7 +141,7 @@ pub(crate) enum Body {
     Text(TextBody),
 }
 
-/// The one callback through which every promise of a source reports (see `sys::settle`).
+/// The one callback through which every promise of a source reports (see `Host::settle`).
 type Settle = Closure<dyn FnMut(u32, bool, JsValue)>;
 
 pub(crate) struct State {
@@ -154,12 +164,14 @@ pub(crate) struct State {
 }
 
 impl State {
-    /// Stops reading the body, if any; a read still pending is ignored when it settles.
-    fn drop_body(&mut self) {
+    /// Stops reading the body, if any (a read still pending is ignored when it settles); the
+    /// stream to cancel, if any.
+    fn drop_body(&mut self) -> Option<web_sys::ReadableStreamDefaultReader> {
         self.generation = self.generation.wrapping_add(1);
         self.paused = false;
-        if let Body::Stream(body) = core::mem::replace(&mut self.body, Body::None) {
-            body.cancel();
+        match core::mem::replace(&mut self.body, Body::None) {
+            Body::Stream(body) => Some(body.into_reader()),
+            _ => None,
         }
     }
 
@@ -201,7 +213,9 @@ impl Shared {
                 drop(release);
             })
         });
-        sys::settle(promise, callback.as_ref().unchecked_ref(), key);
+        shared
+            .host
+            .settle(promise, callback.as_ref().unchecked_ref(), key);
         state.pending += 1;
         if state.hold.is_none() {
             state.hold = Some(shared.clone());
@@ -212,7 +226,9 @@ impl Shared {
 impl Drop for Shared {
     fn drop(&mut self) {
         let state = self.state.get_mut();
-        state.drop_body();
+        if let Some(reader) = state.drop_body() {
+            self.host.cancel(&reader);
+        }
         state.disarm();
         live_add(SOURCES, false);
     }
@@ -284,12 +300,13 @@ impl Source {
     }
 
     /// The response of the request in flight: its status, its `Content-Type`, and its body: a
-    /// `ReadableStreamDefaultReader` of it (fetch; `null` when it has none) or the XHR itself.
+    /// `ReadableStreamDefaultReader` of it (fetch; `null` when it has no stream) or the XHR.
     #[wasm_bindgen(js_name = handleResponse)]
     pub fn handle_response(&self, status: u16, content_type: Option<String>, body: JsValue) {
         {
             let mut state = self.shared.state();
-            state.drop_body();
+            // A response comes for the request the connection asked for: no body is being read.
+            drop(state.drop_body());
             let xhr = state.xhr;
             state.body = if xhr {
                 Body::Text(TextBody::new(body.unchecked_into()))
@@ -301,9 +318,8 @@ impl Source {
             state
                 .conn
                 .handle_response(status, content_type.as_deref(), xhr, sys::now());
-            // A fetch response without a body is one whose body ended at once.
-            if matches!(state.body, Body::None) && !xhr {
-                state.conn.handle_end(sys::now());
+            if matches!(state.body, Body::None) {
+                state.conn.handle_no_body();
             }
         }
         drive(&self.shared);
@@ -406,7 +422,12 @@ fn perform(shared: &Rc<Shared>, action: Action) {
     match action {
         Action::Send(request) => host.send(request.last_event_id),
         Action::Abort => {
-            shared.state().drop_body();
+            // The body first: once it is cancelled, aborting the request finds no body to reject
+            // (Chromium and Node would report that rejection as unhandled).
+            let reader = shared.state().drop_body();
+            if let Some(reader) = reader {
+                host.cancel(&reader);
+            }
             host.abort();
         }
         Action::Open => host.open(),

@@ -1,7 +1,7 @@
 //! Reading a `ReadableStream` of bytes: a fetch response's body, or the stream a page handed to
 //! `EventSource.fromReadableStream`. One `read()` at a time, each chunk fed in slices.
 //!
-//! No futures runtime: each read gets one reaction through `sys::settle`, keyed by the body's
+//! No futures runtime: each read gets one reaction through `Host::settle`, keyed by the body's
 //! generation, so the settlement of a read of a body that was since dropped is recognised and
 //! ignored.
 
@@ -50,10 +50,9 @@ impl StreamBody {
         }
     }
 
-    /// Cancels the stream (a fetch body: its connection is released).
-    pub(super) fn cancel(self) {
-        // The promise rejects when the stream is already errored: nothing to learn from it.
-        let _ = self.reader.cancel();
+    /// The reader, to cancel the stream (a fetch body: its connection is released).
+    pub(super) fn into_reader(self) -> ReadableStreamDefaultReader {
+        self.reader.clone()
     }
 
     /// Feeds the next slice of the last chunk, or asks for the next chunk.
@@ -122,7 +121,7 @@ pub(super) fn settled(shared: &Rc<Shared>, generation: u32, ok: bool, value: JsV
                     Err(_) => {
                         if let Body::Stream(body) = core::mem::replace(&mut state.body, Body::None)
                         {
-                            body.cancel();
+                            shared.host.cancel(&body.into_reader());
                         }
                         state.conn.handle_network_error(NetworkError::Futile, now);
                     }

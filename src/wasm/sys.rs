@@ -1,16 +1,7 @@
 //! Bindings to globals that exist in windows, workers and Node alike (`web_sys::window()` would
-//! tie the engine to documents), and the one helper that settles promises without a futures
-//! runtime.
+//! tie the engine to documents).
 
 use wasm_bindgen::prelude::*;
-
-#[wasm_bindgen(inline_js = "export function settle(p, f, k) { \
-    p.then((v) => f(k, true, v), (e) => f(k, false, e)); }")]
-extern "C" {
-    /// Calls `callback(key, fulfilled, value)` once `promise` settles: one reaction for both
-    /// outcomes.
-    pub fn settle(promise: &js_sys::Promise, callback: &js_sys::Function, key: u32);
-}
 
 #[wasm_bindgen]
 extern "C" {

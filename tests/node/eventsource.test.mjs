@@ -172,7 +172,7 @@ test('a failing status fails the connection: one error, readyState CLOSED, a mes
 test('a wrong Content-Type fails the connection', BOUND, async () => {
   const r = await collect(`${server.origin}/t/script?ctype=text/plain&body=data:%20x%0A%0A`, { count: 1 });
   assert.deepEqual(r.errors, [EventSource.CLOSED]);
-  assert.match(r.failed, /content-type/i);
+  assert.match(r.failed, /content.type/i);
 });
 
 test('a relative URL has no base in Node: SyntaxError', () => {
