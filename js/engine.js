@@ -29,7 +29,7 @@ export async function load() {
   if (!engine) {
     initSync({ module: await wasmBytes() });
     engine ??= {
-      attach: (s, requests) => attach(s, Source, requests),
+      attach: (s, requests) => attach(s, (host, options) => new Source(host, options), requests),
       release,
       live: () => Array.from(liveResources()),
     };

@@ -6,7 +6,7 @@ import { Source, liveResources } from '../target/wasm2js/bindgen/eventsource_was
 import { attach, release } from './host.js';
 
 const engine = {
-  attach: (s, requests) => attach(s, Source, requests),
+  attach: (s, requests) => attach(s, (host, options) => new Source(host, options), requests),
   release,
   live: () => Array.from(liveResources()),
 };

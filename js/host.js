@@ -131,10 +131,10 @@ const ABORTED = 2;
 /**
  * Connects a source's state `s` (see eventsource.js) to a new engine Source.
  * @param {object} s
- * @param {Function} Source the engine's class
+ * @param {(host: object, options: object) => object} create makes the engine's Source
  * @param {{ send: Function, abort: Function }} requests request.js (one copy, the page's)
  */
-export function attach(s, Source, { send, abort }) {
+export function attach(s, create, { send, abort }) {
   if (s.readyState === CLOSED) return;
   /** Pending: { text, pos } for events, or ANNOUNCE, or an error's failure number. */
   const queue = [];
@@ -263,7 +263,7 @@ export function attach(s, Source, { send, abort }) {
   };
 
   const o = s.o;
-  s.source = new Source(host, {
+  s.source = create(host, {
     polling: o.polling,
     xhr: o.xhr,
     readable: Boolean(o.readable),

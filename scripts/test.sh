@@ -69,7 +69,8 @@ with_server() {
   wait "$pid" 2>/dev/null
   return $rc
 }
-step "wasm tests (Chromium, Firefox)" with_server wasm-pack test --headless --chrome --firefox --mode no-install -- --features tools
+# With the shipped build's allocator (lol_alloc; the harness brings std's panic handler).
+step "wasm tests (Chromium, Firefox)" with_server wasm-pack test --headless --chrome --firefox --mode no-install -- --features tools,bare-alloc
 step "build" bash scripts/build.sh
 # The package in Node (global entry, events, reconnection, headers, close, the JavaScript engine)
 # against the reference server.

@@ -46,4 +46,4 @@ mod wasm;
 #[cfg(all(target_arch = "wasm32", feature = "tools"))]
 pub use wasm::StreamParser;
 #[cfg(target_arch = "wasm32")]
-pub use wasm::{Host, Options, Source};
+pub use wasm::{live_resources, Host, Options, Source};

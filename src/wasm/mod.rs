@@ -9,9 +9,9 @@ mod stream_parser;
 mod sys;
 mod xhr;
 
-pub use source::{Host, Options, Source};
+pub use source::{live_resources, Host, Options, Source};
 #[cfg(feature = "tools")]
 pub use stream_parser::StreamParser;
 
-#[cfg(feature = "bare")]
+#[cfg(feature = "bare-alloc")]
 mod bare;
