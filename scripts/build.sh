@@ -8,7 +8,9 @@
 #                              fromReadableStream on a native one that lacks it
 #   dist/eventsource.js        classic script (IIFE) for pages and classic workers: as global.js,
 #                              plus EventSourceWasm; loads the engine as index.js does
-#   dist/engine.js             ES module: the engine (wasm inside, and the page's side of it)
+#   dist/eventsource.full.js   the classic script with the engine inside (classic service workers)
+#   dist/engine.js             ES module: the engine (wasm inside, and the page's side of it);
+#                              importing it up front registers it (module service workers)
 #   dist/engine.nowasm.js      ES module: the same engine as JavaScript (binaryen wasm2js), loaded
 #                              instead where WebAssembly may not be compiled (CSP)
 #   dist/*.d.ts
@@ -105,6 +107,7 @@ engines=(--external:./engine.js --external:./engine.nowasm.js)
 esbuild js/index.js "${common[@]}" "${engines[@]}" --format=esm --outfile="$out/index.js"
 esbuild js/global.js "${common[@]}" --external:./index.js --format=esm --outfile="$out/global.js"
 esbuild js/classic.js "${common[@]}" "${engines[@]}" --format=iife --outfile="$out/eventsource.js"
+esbuild js/full.js "${common[@]}" --external:./engine.nowasm.js --format=iife --outfile="$out/eventsource.full.js"
 esbuild js/engine.js "${common[@]}" --format=esm --outfile="$out/engine.js"
 esbuild js/engine.nowasm.js "${common[@]}" --format=esm --outfile="$out/engine.nowasm.js"
 for f in index.js eventsource.js; do

@@ -1,7 +1,7 @@
 // The polyfill under a strict Content-Security-Policy (`script-src 'self'`: no
 // 'wasm-unsafe-eval', no 'unsafe-eval', no 'unsafe-inline'), in Chromium and Firefox through
 // WebDriver. WebAssembly cannot be compiled there, so the polyfill must load
-// dist/eventsource.nowasm.js (the same Rust engine, turned into JavaScript by wasm2js) and pass
+// dist/engine.nowasm.js (the same Rust engine, turned into JavaScript by wasm2js) and pass
 // the checks of www/csp/checks.js: parsing across chunk splits, reconnection with Last-Event-ID,
 // invalid UTF-8, a failing status, close(). The same pages without the policy use the wasm.
 //
@@ -64,8 +64,8 @@ function startCspProxy(target, policy) {
 }
 
 before(async () => {
-  if (!polyfillBuilt() || !fs.existsSync(path.join(ROOT, 'dist', 'eventsource.nowasm.js'))) {
-    throw new Error('dist/ is not built (with eventsource.nowasm.js): run `bash scripts/build.sh`');
+  if (!polyfillBuilt() || !fs.existsSync(path.join(ROOT, 'dist', 'engine.nowasm.js'))) {
+    throw new Error('dist/ is not built (with engine.nowasm.js): run `bash scripts/build.sh`');
   }
   server = await startServer({ name: 'csp' });
   proxy = await startCspProxy(server.origin, POLICY);
@@ -120,7 +120,8 @@ for (const browser of BROWSERS) {
           assertCases(r, label);
           assert.equal(r.isPolyfill, true, `${label}: not the polyfill`);
           assert.equal(r.globalInstalled, true, `${label}: the global was not installed`);
-          assert.ok(r.distFiles.includes('/dist/eventsource.nowasm.js'), `${label}: the JavaScript engine was not loaded: ${r.distFiles}`);
+          assert.ok(r.distFiles.includes('/dist/engine.nowasm.js'), `${label}: the JavaScript engine was not loaded: ${r.distFiles}`);
+          assert.ok(!r.distFiles.includes('/dist/engine.js'), `${label}: the wasm engine was fetched too: ${r.distFiles}`);
           // The attempt to compile WebAssembly is what the policy refused.
           assert.ok(r.violations.length >= 1, `${label}: no CSP violation was reported`);
           t.diagnostic(`${label}: violations ${JSON.stringify(r.violations)}`);
@@ -129,8 +130,9 @@ for (const browser of BROWSERS) {
           const r = await pageResult(session, `${server.origin}/csp/${entry}.html`);
           const label = `${browser} ${entry} (no CSP)`;
           assertCases(r, label);
-          // The wasm engine is inside the script: the JavaScript one is not even fetched.
-          assert.ok(!r.distFiles.includes('/dist/eventsource.nowasm.js'), `${label}: the JavaScript engine was fetched: ${r.distFiles}`);
+          // The wasm engine: the JavaScript one is not even fetched.
+          assert.ok(r.distFiles.includes('/dist/engine.js'), `${label}: the wasm engine was not loaded: ${r.distFiles}`);
+          assert.ok(!r.distFiles.includes('/dist/engine.nowasm.js'), `${label}: the JavaScript engine was fetched: ${r.distFiles}`);
           assert.deepEqual(r.violations, [], `${label}: CSP violations without a policy`);
         });
       }

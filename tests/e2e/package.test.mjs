@@ -1,6 +1,7 @@
 // The packed npm tarball, installed into an empty folder, works in a real browser with the
 // native EventSource removed: (a) `import` from a browser ES module (import map), (b) through a
-// bundler (Vite), (c) one classic <script> tag followed at once by `new EventSource(url)`.
+// bundler (Vite, esbuild), (c) one classic <script> tag followed at once by `new EventSource(url)`;
+// and, where the native one is kept, the script tag loads no engine until fromReadableStream().
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -34,7 +35,7 @@ before(async () => {
   writeFileSync(path.join(APP, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
   execFileSync('npm', ['install', '--no-audit', '--no-fund', '--silent', tarball], { cwd: APP });
   const files = readdirSync(path.join(APP, 'node_modules', 'eventsource-wasm', 'dist')).sort();
-  assert.deepEqual(files, ['eventsource.js', 'eventsource.nowasm.js', 'global.d.ts', 'global.js', 'index.d.ts', 'index.js']);
+  assert.deepEqual(files, ['engine.js', 'engine.nowasm.js', 'eventsource.js', 'global.d.ts', 'global.js', 'index.d.ts', 'index.js']);
 
   const guard = `<script>window.EventSourceOrig = class {}; delete window.EventSource;</script>`;
   // (a) A browser ES module, the bare specifier mapped to the installed package.
@@ -49,7 +50,22 @@ before(async () => {
   writeFileSync(path.join(APP, 'early.html'), `<!doctype html>${guard}
     <script src="node_modules/eventsource-wasm/dist/eventsource.js"></script>
     <script>${USE} EventSource.ready.then(() => { window.readyAt = performance.now(); });</script>`);
-  // (b) Vite bundles an app that imports the package (the engine is inside the module).
+  // (d) The script tag where the native EventSource stays: only fromReadableStream is added.
+  writeFileSync(path.join(APP, 'native.html'), `<!doctype html>
+    <script src="node_modules/eventsource-wasm/dist/eventsource.js"></script>
+    <script>
+      window.loaded = () => performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname)
+        .filter((p) => p.includes('eventsource-wasm'));
+      window.before = { native: EventSource !== EventSourceWasm, files: loaded() };
+      window.useStream = () => new Promise((resolve, reject) => {
+        const body = new Blob(['id: 7\\ndata: from a stream\\n\\n']).stream();
+        const es = EventSource.fromReadableStream(body);
+        es.onmessage = (e) => resolve({ data: e.data, id: es.lastEventId, origin: e.origin, url: es.url,
+          isNative: es instanceof EventSource, files: loaded() });
+        es.onerror = () => reject(new Error('failed'));
+      });
+    </script>`);
+  // (b) Vite bundles an app that imports the package (the engine becomes a chunk of its own).
   mkdirSync(path.join(APP, 'vite'), { recursive: true });
   writeFileSync(path.join(APP, 'vite', 'index.html'), `<!doctype html>${guard}<script type="module" src="./main.js"></script>`);
   writeFileSync(path.join(APP, 'vite', 'main.js'), `import { EventSource } from 'eventsource-wasm'; ${USE}`);
@@ -90,9 +106,9 @@ async function check(url) {
 test('import from a browser ES module', () => check(`${server.origin}/esm.html`));
 test('classic script tag, used synchronously', () => check(`${server.origin}/script.html`));
 
-// The engine travels inside the script: the page requests nothing else, and a source made right
-// after the tag connects at once (one request to the stream).
-test('classic script tag: one file, and one request to the stream', async () => {
+// The engine comes from engine.js beside the script the first time a source is made, and a
+// source made right after the tag connects at once (one request to the stream).
+test('classic script tag: the script, then its engine, and one request to the stream', async () => {
   const key = `one-file-${Date.now()}`;
   const page = await browser.newPage();
   const errors = collectPageErrors(page);
@@ -104,9 +120,24 @@ test('classic script tag: one file, and one request to the stream', async () => 
   await page.close();
   assert.deepEqual(errors, []);
   assert.deepEqual(result, { seen: ['1#1', '2#2', '3#3'], isNative: false });
-  assert.deepEqual(files, ['/node_modules/eventsource-wasm/dist/eventsource.js']);
+  assert.deepEqual(files, ['/node_modules/eventsource-wasm/dist/eventsource.js', '/node_modules/eventsource-wasm/dist/engine.js']);
   const log = await (await fetch(`${server.origin}/t/log?key=${key}`)).json();
   assert.equal(log.requests.length, 1, 'one request to the stream');
+});
+
+test('script tag where a native EventSource exists: no engine until fromReadableStream(), whose sources are instanceof EventSource', async () => {
+  const page = await browser.newPage();
+  const errors = collectPageErrors(page);
+  await page.goto(`${server.origin}/native.html`);
+  const before = await page.evaluate(() => window.before);
+  const used = await page.evaluate(() => window.useStream());
+  await page.close();
+  assert.deepEqual(errors, []);
+  assert.deepEqual(before, { native: true, files: ['/node_modules/eventsource-wasm/dist/eventsource.js'] });
+  assert.deepEqual(used, {
+    data: 'from a stream', id: '7', origin: 'null', url: 'about:event-stream', isNative: true,
+    files: ['/node_modules/eventsource-wasm/dist/eventsource.js', '/node_modules/eventsource-wasm/dist/engine.js'],
+  });
 });
 
 // The first source sends its request before the engine is loaded (the engine adopts the

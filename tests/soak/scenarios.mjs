@@ -466,12 +466,10 @@ export async function closeStates(browser, server, { transport = 'fetch', rounds
       if (got.rs0 !== 0 || got.rs1 !== 2 || got.rs2 !== 2) r.problems.push(`before load: readyState ${got.rs0} -> ${got.rs1} -> ${got.rs2}, want 0 -> 2 -> 2`);
       if (got.seen.length) r.problems.push(`before load: events after close: ${got.seen}`);
       if (!got.live.every((n) => n === 0)) r.problems.push(`before load: liveResources ${got.live}`);
-      // The fetch transport sends its first request at construction, while the engine loads
-      // (js/eventsource.js, earlyFetch), so it may reach the server; close() must abort it.
-      // The other transports send nothing before the engine has loaded.
+      // Every transport sends its first request at construction, while the engine loads
+      // (js/request.js), so it may reach the server; close() must abort it.
       const reqs = await logged(o, key);
-      const early = transport === 'fetch' || transport === 'auto' ? 1 : 0;
-      if (reqs.length > early) r.problems.push(`before load: ${reqs.length} request(s), want at most ${early}`);
+      if (reqs.length > 1) r.problems.push(`before load: ${reqs.length} request(s), want at most 1`);
       if (reqs.length) await checkClientsGone(o, r, 'before load');
     }
     for (let round = 0; round < rounds; round++) {

@@ -45,7 +45,7 @@ const open = await prepare(name, '/js/index.js');
 let wasmMemory = () => null;
 if (wasmContender) {
   const glue = await import('/pkg/eventsource_wasm.js');
-  const exports = await glue.default();
+  const exports = await glue.default({ module_or_path: '/pkg/eventsource_wasm_bg.wasm' });
   if (exports?.memory) wasmMemory = () => exports.memory.buffer.byteLength;
 }
 

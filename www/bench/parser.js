@@ -17,7 +17,7 @@ const url = q.get('u');
 const n = Number(q.get('n'));
 const reps = Math.min(50, Math.max(1, Number(q.get('reps')) || 5));
 
-await init();
+await init({ module_or_path: '/pkg/tools/eventsource_wasm_bg.wasm' });
 const bytes = new Uint8Array(await (await fetch(url, { cache: 'no-store' })).arrayBuffer());
 const chunks = [];
 for (let at = 0; at < bytes.length; at += CHUNK) chunks.push(bytes.subarray(at, Math.min(at + CHUNK, bytes.length)));

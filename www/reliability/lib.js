@@ -108,7 +108,7 @@ async function wasmMemory() {
   await ready();
   if (!wasmExports) {
     const glue = await import('/pkg/eventsource_wasm.js');
-    wasmExports = await glue.default();
+    wasmExports = await glue.default({ module_or_path: '/pkg/eventsource_wasm_bg.wasm' });
   }
   return wasmExports.memory.buffer.byteLength;
 }
@@ -179,7 +179,7 @@ window.rel = {
   async oneChunk(n) {
     const glue = await import('/pkg/tools/eventsource_wasm.js');
     const { batchState, readBatch } = await import('/js/batch.js');
-    const exports = await glue.default();
+    const exports = await glue.default({ module_or_path: '/pkg/tools/eventsource_wasm_bg.wasm' });
     const unit = new TextEncoder().encode('data: a\n\n');
     const bytes = new Uint8Array(unit.length * n);
     for (let i = 0; i < n; i++) bytes.set(unit, i * unit.length);

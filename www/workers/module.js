@@ -1,6 +1,6 @@
-// A module worker (dedicated, shared or service): the native EventSource is deleted first (by
-// the first import), then the package's `global` entry installs the polyfill; the engine's wasm
-// is fetched next to /dist/index.js.
+// A module worker (dedicated or shared): the native EventSource is deleted first (by the first
+// import), then the package's `global` entry installs the polyfill; the engine (engine.js beside
+// /dist/index.js) is imported when the first source is made.
 import './no-native.js';
 import { EventSource } from '/dist/global.js';
 import './check.js';

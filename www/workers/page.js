@@ -4,7 +4,8 @@
 const params = new URLSearchParams(location.search);
 const kind = params.get('kind') || 'dedicated';
 const type = params.get('type') || 'classic';
-const script = `/workers/${type}.js`;
+// Service workers may not import() the engine when first needed: theirs loads up front.
+const script = `/workers/${type}${kind === 'service' ? '-service' : ''}.js`;
 
 /** The main thread's own view, for the record. */
 const page = { nativeInPage: typeof window.EventSource === 'function' };
