@@ -35,7 +35,7 @@ before(async () => {
   writeFileSync(path.join(APP, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
   execFileSync('npm', ['install', '--no-audit', '--no-fund', '--silent', tarball], { cwd: APP });
   const files = readdirSync(path.join(APP, 'node_modules', 'eventsource-wasm', 'dist')).sort();
-  assert.deepEqual(files, ['engine.js', 'engine.nowasm.js', 'eventsource.js', 'global.d.ts', 'global.js', 'index.d.ts', 'index.js']);
+  assert.deepEqual(files, ['engine.js', 'engine.nowasm.js', 'eventsource.full.js', 'eventsource.js', 'global.d.ts', 'global.js', 'index.d.ts', 'index.js']);
 
   const guard = `<script>window.EventSourceOrig = class {}; delete window.EventSource;</script>`;
   // (a) A browser ES module, the bare specifier mapped to the installed package.
