@@ -191,8 +191,9 @@ export class EventSource extends EventTarget {
       lastEventId: '',
       reconnectionTime: DEFAULT_RECONNECTION_TIME,
       handlers: new Map(),
+      handle: null,
       report(method, args) {
-        if (s.source) s.source[method](...args);
+        if (s.handle) s.handle(method, args);
         else s.reports.push([method, args]);
       },
     };
@@ -266,7 +267,7 @@ export class EventSource extends EventTarget {
   /** The last event ID string (whatwg/html#12272). */
   get lastEventId() {
     const s = this.#s;
-    return s.source ? s.source.lastEventId : s.lastEventId;
+    return s.source ? s.lastEventIdNow() : s.lastEventId;
   }
 
   /** The reconnection time, in milliseconds (whatwg/html#12272). */

@@ -119,6 +119,54 @@ function originOf(url) {
   }
 }
 
+// ---- Why a request failed ------------------------------------------------------------------
+
+/** What an error says, with its causes (the text `eventsource` v4 gives its error events). */
+function describe(error) {
+  if (!(error instanceof Error)) return error == null ? undefined : String(error);
+  if (Array.isArray(error.errors)) return error.errors.map(describe).join(', ');
+  return error.cause instanceof Error ? `${error}: ${describe(error.cause)}` : error.message;
+}
+
+/**
+ * Why a request failed before its response. fetch and XHR report a CORS refusal exactly like a
+ * network that is down; a refusal is futile (fail the connection), a network down is not
+ * (reestablish). A cross-origin server that answers a `no-cors` request is up: the CORS check
+ * refused it. (The probe's response is opaque, and aborted at once.)
+ */
+async function classify(s, url, error, ours) {
+  if (error === null) return FUTILE;
+  if (error?.name === 'AbortError') return ours ? TRANSIENT : ABORTED;
+  // The page's own fetch failed: it knows why, and it may succeed again (as eventsource v4).
+  if (s.o.fetch) return TRANSIENT;
+  const here = globalThis.location?.origin;
+  let there;
+  try {
+    there = new URL(url);
+  } catch {
+    return FUTILE;
+  }
+  // A URL with credentials is refused by fetch (and is sent by XHR): futile.
+  if (there.username || there.password) return s.o.xhr ? TRANSIENT : FUTILE;
+  if (!here || here === 'null' || there.origin === here || !/^https?:$/.test(there.protocol) || typeof fetch !== 'function') {
+    return TRANSIENT;
+  }
+  const controller = new AbortController();
+  try {
+    await fetch(url, {
+      mode: 'no-cors',
+      credentials: s.withCredentials ? 'include' : 'same-origin',
+      cache: 'no-store',
+      signal: controller.signal,
+    });
+    return FUTILE;
+  } catch {
+    return TRANSIENT;
+  } finally {
+    controller.abort();
+  }
+}
+
 // ---- A source's dispatch queue -------------------------------------------------------------
 
 /** Queue entries: a slice's decoded events, or one of these. */
@@ -126,7 +174,9 @@ const ANNOUNCE = 'open';
 
 /** handleNetworkError kinds (see request.js). */
 const TRANSIENT = 0;
+const FUTILE = 1;
 const ABORTED = 2;
+const { toString } = Object.prototype;
 
 /**
  * Connects a source's state `s` (see eventsource.js) to a new engine Source.
@@ -217,6 +267,9 @@ export function attach(s, create, { send, abort }) {
     es.dispatchEvent(event);
   }
 
+  let source = null;
+  let timer = null;
+  const current = () => (s.source === source ? source : null);
   const host = {
     send(lastEventId) {
       // The first request was sent before the engine was loaded: adopt it.
@@ -224,7 +277,7 @@ export function attach(s, create, { send, abort }) {
         s.early = false;
         return;
       }
-      send(s, lastEventId ?? '');
+      send(s, decode(lastEventId));
     },
     abort() {
       abort(s);
@@ -251,19 +304,27 @@ export function attach(s, create, { send, abort }) {
       queue.push(failure);
       schedule();
     },
-    classify(error) {
-      return error?.name === 'AbortError' ? ABORTED : TRANSIENT;
-    },
-    settle(promise, callback, key) {
-      promise.then((value) => callback(key, true, value), (error) => callback(key, false, error));
+    read(reader, generation) {
+      reader.read().then(({ done, value }) => {
+        if (done) return current()?.handleRead(generation, undefined);
+        if (toString.call(value) === '[object Uint8Array]') return current()?.handleRead(generation, value);
+        // Only a page's stream can give something else: it is broken.
+        reader.cancel().catch(() => {});
+        current()?.handleReadError(generation, FUTILE);
+      }, (error) => current()?.handleReadError(generation, error?.name === 'AbortError' ? ABORTED : TRANSIENT));
     },
     cancel(reader) {
+      // It rejects when the stream had failed: nothing to learn then, and nothing to report.
       reader.cancel().catch(() => {});
+    },
+    timer(delay) {
+      clearTimeout(timer);
+      timer = delay < 0 ? null : setTimeout(() => current()?.handleTimer(), delay);
     },
   };
 
   const o = s.o;
-  s.source = create(host, {
+  s.source = source = create(host, {
     polling: o.polling,
     xhr: o.xhr,
     readable: Boolean(o.readable),
@@ -273,18 +334,28 @@ export function attach(s, create, { send, abort }) {
     backoffFactor: o.backoffFactor,
     lastEventId: o.lastEventId,
   });
+  s.lastEventIdNow = () => decode(source.lastEventId);
+  // What happens to requests (request.js): a failure is looked into first.
+  s.handle = (method, args) => {
+    if (method !== 'failed') return current()?.[method](...args);
+    const [error, url, ours] = args;
+    classify(s, url, error, ours).then((kind) => {
+      s.lastError = describe(error) ?? 'The request failed';
+      current()?.handleNetworkError(kind);
+    });
+  };
   const reader = s.readable;
   s.readable = null;
-  s.source.start(reader ?? undefined);
+  source.start(reader ?? undefined);
   // What happened to the first request while the engine loaded.
-  for (const [method, args] of s.reports.splice(0)) s.source?.[method](...args);
+  for (const [method, args] of s.reports.splice(0)) s.handle(method, args);
 }
 
 /** Lets go of the engine's Source (after the current call into it returns). */
 export function release(s) {
   const source = s.source;
   if (!source) return;
-  s.lastEventId = source.lastEventId;
+  s.lastEventId = s.lastEventIdNow();
   s.reconnectionTime = source.reconnectionTime;
   s.source = null;
   source.close();

@@ -3,14 +3,10 @@
 // withCredentials says, the page's headers, `Last-Event-ID` (or the query parameter), and
 // `X-Requested-With` when polling. With the `fetch` option the page's own function sends it.
 //
-// What happens to a request is reported to the engine (src/wasm/source.rs) through `report`:
-// handleResponse(status, contentType, body), handleNetworkError(kind), and for XHR
-// handleProgress() and handleEnd(). A request that was replaced or aborted reports nothing.
-
-/** handleNetworkError kinds: the network failed; the fetch is futile; the page aborted it. */
-export const TRANSIENT = 0;
-export const FUTILE = 1;
-export const ABORTED = 2;
+// What happens to a request is reported to the engine's side (js/host.js) through `s.report`:
+// handleResponse(status, contentType, body), failed(error, aborted) (before the response; the
+// engine finds out why), and for XHR handleProgress() and handleEnd(). A request that was
+// replaced or aborted reports nothing.
 
 const SCHEMES = ['http:', 'https:', 'data:', 'blob:'];
 
@@ -57,10 +53,12 @@ export function send(s, lastEventId) {
   const report = (method, ...args) => {
     if (s.request !== request) return;
     answered(request);
-    if (method === 'handleNetworkError' || method === 'handleEnd') s.request = null;
+    if (method === 'failed' || method === 'handleEnd') s.request = null;
     s.report(method, args);
   };
-  const refuse = () => Promise.resolve().then(() => report('handleNetworkError', FUTILE));
+  // `null`: a request that cannot be made (refused by the runtime, or a scheme that is not
+  // HTTP(S)), which the engine knows to be futile.
+  const refuse = () => Promise.resolve().then(() => report('failed', null, url));
   let scheme;
   try {
     scheme = new URL(url).protocol;
@@ -70,7 +68,7 @@ export function send(s, lastEventId) {
   // "A URL whose scheme is not HTTP(S)": fetch returns a network error the user agent knows to
   // be futile. (data: and blob: URLs are fetched.)
   if (!SCHEMES.includes(scheme)) return refuse();
-  if (s.o.xhr) return sendXhr(s, request, url, headers(s, lastEventId), report);
+  if (s.o.xhr) return sendXhr(s, request, url, headers(s, lastEventId), report, refuse);
   const controller = new AbortController();
   request.abort = () => controller.abort();
   const init = {
@@ -100,11 +98,11 @@ export function send(s, lastEventId) {
       s.status = res.status;
       report('handleResponse', res.status, res.headers.get('content-type'), reader);
     },
-    (error) => failed(s, url, error, controller.signal.aborted, report),
+    (error) => report('failed', error, url, controller.signal.aborted),
   );
 }
 
-function sendXhr(s, request, url, h, report) {
+function sendXhr(s, request, url, h, report, refuse) {
   const xhr = new XMLHttpRequest();
   let ours = false;
   request.abort = () => {
@@ -124,7 +122,7 @@ function sendXhr(s, request, url, h, report) {
     report('handleProgress');
     if (xhr.readyState === 4) report('handleEnd');
   };
-  const onError = () => failed(s, url, null, false, report);
+  const onError = () => report('failed', undefined, url);
   try {
     xhr.open('GET', url, true);
     xhr.withCredentials = s.withCredentials;
@@ -137,11 +135,11 @@ function sendXhr(s, request, url, h, report) {
     xhr.ontimeout = onError;
     // Not ours: the page stopped it (window.stop()), an aborted network error.
     xhr.onabort = () => {
-      if (!ours) report('handleNetworkError', ABORTED);
+      if (!ours) report('failed', new DOMException('aborted', 'AbortError'), url);
     };
     xhr.send();
   } catch {
-    Promise.resolve().then(() => report('handleNetworkError', FUTILE));
+    refuse();
   }
 }
 
@@ -159,54 +157,4 @@ export function abort(s) {
   s.request = null;
   answered(request);
   request.abort?.();
-}
-
-/** What an error says, with its causes (the text `eventsource` v4 gives its error events). */
-function describe(error) {
-  if (!(error instanceof Error)) return error == null ? undefined : String(error);
-  if (Array.isArray(error.errors)) return error.errors.map(describe).join(', ');
-  return error.cause instanceof Error ? `${error}: ${describe(error.cause)}` : error.message;
-}
-
-function failed(s, url, error, ours, report) {
-  classify(s, url, error, ours).then((kind) => {
-    s.lastError = describe(error) ?? 'The request failed';
-    report('handleNetworkError', kind);
-  });
-}
-
-/**
- * Why a request failed before its response. fetch and XHR report a CORS refusal exactly like a
- * network that is down; a refusal is futile (fail the connection), a network down is not
- * (reestablish). A cross-origin server that answers a `no-cors` request is up: the CORS check
- * refused it. (The probe's response is opaque, and aborted at once.)
- */
-async function classify(s, url, error, ours) {
-  if (error?.name === 'AbortError') return ours ? TRANSIENT : ABORTED;
-  const here = globalThis.location?.origin;
-  let there;
-  try {
-    there = new URL(url);
-  } catch {
-    return FUTILE;
-  }
-  // A URL with credentials is refused by fetch (and is sent by XHR): futile.
-  if (there.username || there.password) return s.o.xhr ? TRANSIENT : FUTILE;
-  if (!here || here === 'null' || there.origin === here || !/^https?:$/.test(there.protocol) || typeof fetch !== 'function') {
-    return TRANSIENT;
-  }
-  const controller = new AbortController();
-  try {
-    await fetch(url, {
-      mode: 'no-cors',
-      credentials: s.withCredentials ? 'include' : 'same-origin',
-      cache: 'no-store',
-      signal: controller.signal,
-    });
-    return FUTILE;
-  } catch {
-    return TRANSIENT;
-  } finally {
-    controller.abort();
-  }
 }

@@ -124,10 +124,11 @@ pub enum Action {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
     /// The `Last-Event-ID` to send: the last event ID string, when it is not empty ("If the
-    /// EventSource object's last event ID string is not the empty string"). A string: an ID that
-    /// was not valid UTF-8 has U+FFFD where the bytes were, as `event.lastEventId` does, and the
-    /// header carries its UTF-8.
-    pub last_event_id: Option<alloc::string::String>,
+    /// EventSource object's last event ID string is not the empty string"), as the raw bytes of
+    /// the `id` field. The string is their UTF-8 decoding (U+FFFD for invalid bytes, as
+    /// `event.lastEventId` has it), and the header carries the UTF-8 of that string: the driver
+    /// decodes and encodes, where a decoder is at hand.
+    pub last_event_id: Option<alloc::vec::Vec<u8>>,
 }
 
 /// Why a connection was failed (readyState CLOSED, no reconnection).
@@ -490,8 +491,8 @@ impl Connection {
             sent_at: now,
             heartbeat_at: heartbeat(&self.config, now),
         };
-        let id = self.last_event_id();
-        let last_event_id = (!id.is_empty()).then(|| id.into_owned());
+        let id = self.parser.last_event_id();
+        let last_event_id = (!id.is_empty()).then(|| id.to_vec());
         self.actions
             .push_back(Action::Send(Request { last_event_id }));
     }

@@ -1,11 +1,12 @@
 //! `Source`: one `EventSource`, its [`Connection`] driven by the page's requests and this
 //! module's body reading.
 //!
-//! The page (js/eventsource.js) owns what it can see and what it sends: readyState, the
-//! events, the requests (js/request.js sends every one, the first included, with the page's own
-//! `fetch` when given). The engine owns the protocol and the bodies: it tells the page what to do
-//! through a [`Host`], one call per [`Action`], and the page reports each request's fate with
-//! `handleResponse` / `handleNetworkError`.
+//! The page (js/) owns what it can see and everything asynchronous: readyState, the events, the
+//! requests (js/request.js sends every one, the first included, with the page's own `fetch`
+//! when given), the promises and the timer. The engine owns the protocol and the bodies: it tells
+//! the page what to do through a [`Host`], one call per [`Action`], and the page reports back by
+//! calling the `handle*` methods. So the engine holds no JavaScript callback: the page, which
+//! owns the source, stops calling it once it has let go of it.
 //!
 //! Bodies are read one slice at a time; each slice's events go to the page (`Host::events`),
 //! which dispatches them one per microtask turn and then calls [`Source::resume`]. Nothing more is
@@ -13,30 +14,30 @@
 //! never dispatched before those of earlier slices.
 //!
 //! Re-entrancy: the page may call back (`close()` from a `fetch` option, say) while the engine
-//! calls out. The state is never borrowed across a call out: [`drive`] takes one action, lets go
-//! of the state, then calls the host; a call that finds the state borrowed is a bug and traps
-//! ([`sys::reentered`]), it is never dropped silently.
+//! calls out. The state is never borrowed across a call out: [`Source::drive`] takes one action,
+//! lets go of the state, then calls the host; a call that finds the state borrowed is a bug and
+//! traps ([`sys::reentered`]), it is never dropped silently.
 
-use super::stream::{self, StreamBody};
+use super::stream::StreamBody;
 use super::sys;
-use super::xhr::{self, TextBody};
+use super::xhr::{TextBody, TextFed};
 use crate::connection::{Action, Backoff, Config, Connection, Mode, NetworkError};
-use alloc::rc::Rc;
-use alloc::string::String;
 use alloc::vec::Vec;
 use core::cell::{RefCell, RefMut};
 use core::sync::atomic::{AtomicU32, Ordering};
 use wasm_bindgen::prelude::*;
+use web_sys::ReadableStreamDefaultReader;
 
 #[wasm_bindgen]
 extern "C" {
-    /// The page's side of a source (js/eventsource.js).
+    /// The page's side of a source (js/host.js).
     pub type Host;
 
-    /// Send a request, with this `Last-Event-ID` (js/request.js); its fate comes back through
+    /// Send a request with this `Last-Event-ID` (the raw bytes of the `id` field, empty for
+    /// none; a view into wasm memory to decode at once). Its fate comes back through
     /// `handleResponse` or `handleNetworkError`.
     #[wasm_bindgen(method)]
-    fn send(this: &Host, last_event_id: Option<String>);
+    fn send(this: &Host, last_event_id: &js_sys::Uint8Array);
 
     /// Abort the request in flight, if any (the engine has stopped reading its body).
     #[wasm_bindgen(method)]
@@ -57,19 +58,19 @@ extern "C" {
     #[wasm_bindgen(method)]
     fn error(this: &Host, failure: u8);
 
-    /// How a body's read failed: 0 the network, 2 aborted by the page (see [`network_error`]).
+    /// Read the next chunk of `reader`; the page answers with `handleRead(generation, chunk)` or
+    /// `handleReadError(generation, kind)`.
     #[wasm_bindgen(method)]
-    pub(crate) fn classify(this: &Host, error: &JsValue) -> u8;
+    fn read(this: &Host, reader: &ReadableStreamDefaultReader, generation: u32);
 
-    /// Calls `callback(key, fulfilled, value)` once `promise` settles: one reaction for both
-    /// outcomes, so no futures runtime is needed.
+    /// `reader.cancel()`, its outcome ignored.
     #[wasm_bindgen(method)]
-    fn settle(this: &Host, promise: &js_sys::Promise, callback: &js_sys::Function, key: u32);
+    fn cancel(this: &Host, reader: &ReadableStreamDefaultReader);
 
-    /// `reader.cancel()`, its outcome ignored (it rejects when the stream had failed: nothing to
-    /// learn then, and it must not be reported as unhandled).
+    /// (Re)arm the source's one timer to call `handleTimer()` in `delay` ms; a negative delay
+    /// disarms it.
     #[wasm_bindgen(method)]
-    pub(crate) fn cancel(this: &Host, reader: &web_sys::ReadableStreamDefaultReader);
+    fn timer(this: &Host, delay: f64);
 
     /// The engine's options, read once: one typed object, a member left out is unset.
     pub type Options;
@@ -100,7 +101,7 @@ extern "C" {
 
     /// The last event ID to start from (the page's `Last-Event-ID` header).
     #[wasm_bindgen(method, getter, js_name = lastEventId)]
-    fn last_event_id(this: &Options) -> Option<String>;
+    fn last_event_id(this: &Options) -> Option<alloc::string::String>;
 }
 
 /// Live resources, for leak tests: sources, bodies being read, armed timers.
@@ -126,12 +127,6 @@ pub fn live_resources() -> js_sys::Array {
         .collect()
 }
 
-/// What a source shares between its owner, its promise reactions and its timer.
-pub(crate) struct Shared {
-    state: RefCell<State>,
-    pub(crate) host: Host,
-}
-
 /// The body being read.
 pub(crate) enum Body {
     None,
@@ -141,32 +136,24 @@ pub(crate) enum Body {
     Text(TextBody),
 }
 
-/// The one callback through which every promise of a source reports (see `Host::settle`).
-type Settle = Closure<dyn FnMut(u32, bool, JsValue)>;
-
-pub(crate) struct State {
-    pub(crate) conn: Connection,
-    pub(crate) body: Body,
+struct State {
+    conn: Connection,
+    body: Body,
     /// A slice's events are with the page: read nothing until `resume()`.
-    pub(crate) paused: bool,
+    paused: bool,
     /// Bumped for every body: a read that settles for an older one is ignored.
-    pub(crate) generation: u32,
+    generation: u32,
     /// Reused buffer for body chunks copied in from JavaScript.
-    pub(crate) scratch: Vec<u8>,
+    scratch: Vec<u8>,
     xhr: bool,
-    timer: Option<(JsValue, u64)>,
-    timer_fn: Option<Closure<dyn FnMut()>>,
-    settle_fn: Option<Settle>,
-    /// Promises whose reaction will call `settle_fn`, and the strong reference that keeps the
-    /// source (and so the callback) alive until the last of them settles.
-    pending: u32,
-    hold: Option<Rc<Shared>>,
+    /// The deadline the page's timer is armed for, if it is.
+    timer: Option<u64>,
 }
 
 impl State {
     /// Stops reading the body, if any (a read still pending is ignored when it settles); the
     /// stream to cancel, if any.
-    fn drop_body(&mut self) -> Option<web_sys::ReadableStreamDefaultReader> {
+    fn drop_body(&mut self) -> Option<ReadableStreamDefaultReader> {
         self.generation = self.generation.wrapping_add(1);
         self.paused = false;
         match core::mem::replace(&mut self.body, Body::None) {
@@ -174,70 +161,13 @@ impl State {
             _ => None,
         }
     }
-
-    fn disarm(&mut self) {
-        if let Some((handle, _)) = self.timer.take() {
-            sys::clear_timeout(&handle);
-            live_add(TIMERS, false);
-        }
-    }
-}
-
-impl Shared {
-    /// The state, for a moment that calls nothing out.
-    pub(crate) fn state(&self) -> RefMut<'_, State> {
-        match self.state.try_borrow_mut() {
-            Ok(state) => state,
-            Err(_) => sys::reentered(),
-        }
-    }
-
-    /// Reports the settlement of `promise` to [`settled`] with `key`, keeping the source alive
-    /// until then.
-    pub(crate) fn wait(shared: &Rc<Shared>, promise: &js_sys::Promise, key: u32) {
-        let mut state = shared.state();
-        let callback = state.settle_fn.get_or_insert_with(|| {
-            let weak = Rc::downgrade(shared);
-            Closure::new(move |key: u32, ok: bool, value: JsValue| {
-                let Some(shared) = weak.upgrade() else { return };
-                let release = {
-                    let mut state = shared.state();
-                    state.pending = state.pending.saturating_sub(1);
-                    if state.pending == 0 {
-                        state.hold.take()
-                    } else {
-                        None
-                    }
-                };
-                stream::settled(&shared, key, ok, value);
-                drop(release);
-            })
-        });
-        shared
-            .host
-            .settle(promise, callback.as_ref().unchecked_ref(), key);
-        state.pending += 1;
-        if state.hold.is_none() {
-            state.hold = Some(shared.clone());
-        }
-    }
-}
-
-impl Drop for Shared {
-    fn drop(&mut self) {
-        let state = self.state.get_mut();
-        if let Some(reader) = state.drop_body() {
-            self.host.cancel(&reader);
-        }
-        state.disarm();
-        live_add(SOURCES, false);
-    }
 }
 
 /// One `EventSource`'s engine.
 #[wasm_bindgen]
 pub struct Source {
-    shared: Rc<Shared>,
+    state: RefCell<State>,
+    host: Host,
 }
 
 #[wasm_bindgen]
@@ -266,45 +196,44 @@ impl Source {
         };
         live_add(SOURCES, true);
         Source {
-            shared: Rc::new(Shared {
-                state: RefCell::new(State {
-                    conn: Connection::new(config),
-                    body: Body::None,
-                    paused: false,
-                    generation: 0,
-                    scratch: Vec::new(),
-                    xhr: options.xhr(),
-                    timer: None,
-                    timer_fn: None,
-                    settle_fn: None,
-                    pending: 0,
-                    hold: None,
-                }),
-                host,
+            state: RefCell::new(State {
+                conn: Connection::new(config),
+                body: Body::None,
+                paused: false,
+                generation: 0,
+                scratch: Vec::new(),
+                xhr: options.xhr(),
+                timer: None,
             }),
+            host,
         }
     }
 
     /// The constructor's "fetch": asks the page to send the first request, or, for a page's
     /// stream, reads `reader` (a `ReadableStreamDefaultReader` the page already holds).
-    pub fn start(&self, reader: Option<web_sys::ReadableStreamDefaultReader>) {
+    pub fn start(&self, reader: Option<ReadableStreamDefaultReader>) {
         {
-            let mut state = self.shared.state();
+            let mut state = self.state();
             if let Some(reader) = reader {
                 state.body = Body::Stream(StreamBody::new(reader));
             }
             state.conn.start(sys::now());
         }
-        drive(&self.shared);
-        pump(&self.shared);
+        self.drive();
+        self.pump();
     }
 
     /// The response of the request in flight: its status, its `Content-Type`, and its body: a
     /// `ReadableStreamDefaultReader` of it (fetch; `null` when it has no stream) or the XHR.
     #[wasm_bindgen(js_name = handleResponse)]
-    pub fn handle_response(&self, status: u16, content_type: Option<String>, body: JsValue) {
+    pub fn handle_response(
+        &self,
+        status: u16,
+        content_type: Option<alloc::string::String>,
+        body: JsValue,
+    ) {
         {
-            let mut state = self.shared.state();
+            let mut state = self.state();
             // A response comes for the request the connection asked for: no body is being read.
             drop(state.drop_body());
             let xhr = state.xhr;
@@ -322,8 +251,8 @@ impl Source {
                 state.conn.handle_no_body();
             }
         }
-        drive(&self.shared);
-        pump(&self.shared);
+        self.drive();
+        self.pump();
     }
 
     /// The request in flight failed before its response, or (XHR) while its body came:
@@ -333,7 +262,7 @@ impl Source {
     pub fn handle_network_error(&self, kind: u8) {
         let error = network_error(kind);
         {
-            let mut state = self.shared.state();
+            let mut state = self.state();
             // An XHR's text that arrived before the error is read first (see `xhr.rs`).
             if let Body::Text(text) = &mut state.body {
                 text.finish(Some(error));
@@ -341,62 +270,140 @@ impl Source {
                 state.conn.handle_network_error(error, sys::now());
             }
         }
-        drive(&self.shared);
-        pump(&self.shared);
+        self.drive();
+        self.pump();
+    }
+
+    /// A read of the body of `generation` gave `chunk`, or the end of the stream (`None`).
+    #[wasm_bindgen(js_name = handleRead)]
+    pub fn handle_read(&self, generation: u32, chunk: Option<js_sys::Uint8Array>) {
+        {
+            let mut state = self.state();
+            if state.generation != generation {
+                return;
+            }
+            let Body::Stream(body) = &mut state.body else {
+                return;
+            };
+            match chunk {
+                Some(chunk) => body.got(chunk),
+                None => {
+                    state.body = Body::None;
+                    state.conn.handle_end(sys::now());
+                }
+            }
+        }
+        self.drive();
+        self.pump();
+    }
+
+    /// A read of the body of `generation` failed: `kind` as for `handleNetworkError`.
+    #[wasm_bindgen(js_name = handleReadError)]
+    pub fn handle_read_error(&self, generation: u32, kind: u8) {
+        {
+            let mut state = self.state();
+            if state.generation != generation {
+                return;
+            }
+            state.body = Body::None;
+            state
+                .conn
+                .handle_network_error(network_error(kind), sys::now());
+        }
+        self.drive();
     }
 
     /// The XHR's `responseText` may have grown.
     #[wasm_bindgen(js_name = handleProgress)]
     pub fn handle_progress(&self) {
-        pump(&self.shared);
+        self.pump();
     }
 
     /// The XHR's response ended normally (after its last progress).
     #[wasm_bindgen(js_name = handleEnd)]
     pub fn handle_end(&self) {
-        if let Body::Text(text) = &mut self.shared.state().body {
+        if let Body::Text(text) = &mut self.state().body {
             text.finish(None);
         }
-        pump(&self.shared);
+        self.pump();
+    }
+
+    /// The timer fired.
+    #[wasm_bindgen(js_name = handleTimer)]
+    pub fn handle_timer(&self) {
+        {
+            let mut state = self.state();
+            if state.timer.take().is_some() {
+                live_add(TIMERS, false);
+            }
+            let now = sys::now();
+            if state.paused {
+                // The page is still dispatching what came: that is no silence. (Reading waits
+                // for it, so the heartbeat could not see what arrived meanwhile.)
+                state.conn.handle_chunk(&[], now);
+            } else {
+                state.conn.handle_timeout(now);
+            }
+        }
+        self.drive();
     }
 
     /// The page has dispatched the events of the last slice: read on.
     pub fn resume(&self) {
-        self.shared.state().paused = false;
-        pump(&self.shared);
+        self.state().paused = false;
+        self.pump();
     }
 
     /// `reset()` (whatwg/html#12272): what the next bytes bring starts a fresh stream.
     pub fn reset(&self) {
-        self.shared.state().conn.reset();
+        self.state().conn.reset();
     }
 
-    /// The last event ID string.
+    /// The last event ID string, as the raw bytes of the `id` field (a view into wasm memory to
+    /// decode at once).
     #[wasm_bindgen(getter, js_name = lastEventId)]
-    pub fn last_event_id(&self) -> String {
-        self.shared.state().conn.last_event_id().into_owned()
+    pub fn last_event_id(&self) -> js_sys::Uint8Array {
+        view(self.state().conn.parser().last_event_id())
     }
 
     /// The reconnection time, in milliseconds.
     #[wasm_bindgen(getter, js_name = reconnectionTime)]
     pub fn reconnection_time(&self) -> f64 {
-        self.shared.state().conn.reconnection_time() as f64
+        self.state().conn.reconnection_time() as f64
     }
 
     /// `close()`: abort, no event, no reconnection. Safe to call at any time, also from a call
     /// out of the engine.
     pub fn close(&self) {
-        {
-            let mut state = self.shared.state();
-            state.conn.close();
-            state.timer_fn = None;
-        }
-        drive(&self.shared);
+        self.state().conn.close();
+        self.drive();
     }
 }
 
+impl Drop for Source {
+    fn drop(&mut self) {
+        let state = self.state.get_mut();
+        if let Some(reader) = state.drop_body() {
+            self.host.cancel(&reader);
+        }
+        if state.timer.take().is_some() {
+            self.host.timer(-1.0);
+            live_add(TIMERS, false);
+        }
+        live_add(SOURCES, false);
+    }
+}
+
+/// A view of bytes in wasm memory, handed to the page, which decodes it at once (js/host.js).
+fn view(bytes: &[u8]) -> js_sys::Uint8Array {
+    // SAFETY: the view aliases wasm memory, valid only until the next allocation in the module
+    // (which may move or grow it). Every view goes straight to the page, which decodes or copies
+    // it before it calls into the engine again, and nothing in between allocates.
+    unsafe { js_sys::Uint8Array::view(bytes) }
+}
+
 /// The kinds of network error the page reports.
-pub(crate) fn network_error(kind: u8) -> NetworkError {
+fn network_error(kind: u8) -> NetworkError {
     match kind {
         1 => NetworkError::Futile,
         2 => NetworkError::Aborted,
@@ -404,134 +411,132 @@ pub(crate) fn network_error(kind: u8) -> NetworkError {
     }
 }
 
-/// Carries out the connection's actions, one at a time, in order; then re-arms the timer.
-pub(crate) fn drive(shared: &Rc<Shared>) {
-    // Bounded: every input queues at most a handful of actions, and a call out that causes
-    // more (a close()) replaces them.
-    for _ in 0..64 {
-        let Some(action) = shared.state().conn.poll_action() else {
-            break;
-        };
-        perform(shared, action);
-    }
-    arm_timer(shared);
-}
-
-fn perform(shared: &Rc<Shared>, action: Action) {
-    let host = &shared.host;
-    match action {
-        Action::Send(request) => host.send(request.last_event_id),
-        Action::Abort => {
-            // The body first: once it is cancelled, aborting the request finds no body to reject
-            // (Chromium and Node would report that rejection as unhandled).
-            let reader = shared.state().drop_body();
-            if let Some(reader) = reader {
-                host.cancel(&reader);
-            }
-            host.abort();
+impl Source {
+    /// The state, for a moment that calls nothing out.
+    fn state(&self) -> RefMut<'_, State> {
+        match self.state.try_borrow_mut() {
+            Ok(state) => state,
+            Err(_) => sys::reentered(),
         }
-        Action::Open => host.open(),
-        Action::Events => {
-            let view = {
-                let mut state = shared.state();
-                state.paused = true;
-                // SAFETY: the view aliases the batch in wasm memory. The host decodes it before
-                // anything else runs (js/batch.js), so no allocation can move memory under it.
-                unsafe { js_sys::Uint8Array::view(state.conn.batch().bytes()) }
+    }
+
+    /// Carries out the connection's actions, one at a time, in order; then re-arms the timer.
+    fn drive(&self) {
+        // Bounded: every input queues at most a handful of actions, and a call out that causes
+        // more (a close()) replaces them.
+        for _ in 0..64 {
+            let Some(action) = self.state().conn.poll_action() else {
+                break;
             };
-            host.events(&view);
+            self.perform(action);
         }
-        Action::Reconnecting => host.error(0),
-        Action::Failed(why) => host.error(why as u8),
+        self.arm_timer();
     }
-}
 
-/// Reads on: at most one slice, whose events go to the page; then waits for `resume()`, a read,
-/// or more XHR text.
-pub(crate) fn pump(shared: &Rc<Shared>) {
-    let read = {
-        let mut guard = shared.state();
-        let state = &mut *guard;
-        if state.paused {
-            return;
-        }
-        match &mut state.body {
-            Body::None => return,
-            Body::Stream(body) => match body.feed(&mut state.conn, &mut state.scratch) {
-                stream::Fed::Slice => None,
-                stream::Fed::Read(promise) => Some((promise, state.generation)),
-                stream::Fed::Waiting => return,
-            },
-            Body::Text(body) => match body.feed(&mut state.conn) {
-                xhr::TextFed::Nothing => return,
-                xhr::TextFed::Slice => None,
-                xhr::TextFed::Finished => {
-                    state.body = Body::None;
-                    None
-                }
-            },
-        }
-    };
-    if let Some((promise, generation)) = read {
-        return Shared::wait(shared, &promise, generation);
-    }
-    drive(shared);
-    // A slice without events: still hand over, so the page yields when a giant chunk would
-    // keep it busy too long, and calls resume() in its own time.
-    let mut state = shared.state();
-    if !state.paused && !matches!(state.body, Body::None) {
-        state.paused = true;
-        drop(state);
-        shared.host.events(&js_sys::Uint8Array::new_with_length(0));
-    }
-}
-
-/// Makes sure a timer fires by the connection's next deadline. A later deadline than the armed
-/// one needs nothing: the early firing finds nothing due and re-arms. So a heartbeat that moves
-/// forward with every chunk costs no timer calls per chunk.
-fn arm_timer(shared: &Rc<Shared>) {
-    let mut state = shared.state();
-    let Some(deadline) = state.conn.poll_timeout() else {
-        state.disarm();
-        return;
-    };
-    if let Some((_, armed)) = state.timer {
-        if armed <= deadline {
-            return;
-        }
-    }
-    state.disarm();
-    let callback = state.timer_fn.get_or_insert_with(|| {
-        let weak = Rc::downgrade(shared);
-        Closure::new(move || {
-            if let Some(shared) = weak.upgrade() {
-                on_timer(&shared);
+    fn perform(&self, action: Action) {
+        let host = &self.host;
+        match action {
+            Action::Send(request) => {
+                let id = request.last_event_id.unwrap_or_default();
+                host.send(&view(&id));
             }
-        })
-    });
-    // Clamped: the timer APIs wrap longer delays. A deadline further off fires the timer early,
-    // finds nothing due, and re-arms for the rest.
-    let now = sys::now();
-    let delay = deadline.saturating_sub(now).min(sys::MAX_TIMER_DELAY);
-    let handle = sys::set_timeout(callback.as_ref().unchecked_ref(), delay as f64);
-    state.timer = Some((handle, now.saturating_add(delay)));
-    live_add(TIMERS, true);
-}
-
-fn on_timer(shared: &Rc<Shared>) {
-    {
-        let mut state = shared.state();
-        if state.timer.take().is_some() {
-            live_add(TIMERS, false);
-        }
-        let now = sys::now();
-        if state.paused {
-            // The page is still dispatching what came: that is no silence. (Reading waits for
-            // it, so the heartbeat could not see what arrived meanwhile.)
-            state.conn.handle_chunk(&[], now);
-        } else {
-            state.conn.handle_timeout(now);
+            Action::Abort => {
+                // The body first: once it is cancelled, aborting the request finds no body to
+                // reject (Chromium and Node would report that rejection as unhandled).
+                let reader = self.state().drop_body();
+                if let Some(reader) = reader {
+                    host.cancel(&reader);
+                }
+                host.abort();
+            }
+            Action::Open => host.open(),
+            Action::Events => {
+                let batch = {
+                    let mut state = self.state();
+                    state.paused = true;
+                    view(state.conn.batch().bytes())
+                };
+                host.events(&batch);
+            }
+            Action::Reconnecting => host.error(0),
+            Action::Failed(why) => host.error(why as u8),
         }
     }
-    drive(shared);
+
+    /// Reads on: at most one slice, whose events go to the page; then waits for `resume()`, a
+    /// read, or more XHR text.
+    fn pump(&self) {
+        let read = {
+            let mut guard = self.state();
+            let state = &mut *guard;
+            if state.paused {
+                return;
+            }
+            match &mut state.body {
+                Body::None => return,
+                Body::Stream(body) => {
+                    if body.feed(&mut state.conn, &mut state.scratch) {
+                        None
+                    } else if body.start_read() {
+                        Some((body.reader(), state.generation))
+                    } else {
+                        return;
+                    }
+                }
+                Body::Text(body) => match body.feed(&mut state.conn) {
+                    TextFed::Nothing => return,
+                    TextFed::Slice => None,
+                    TextFed::Finished => {
+                        state.body = Body::None;
+                        None
+                    }
+                },
+            }
+        };
+        if let Some((reader, generation)) = read {
+            return self.host.read(&reader, generation);
+        }
+        self.drive();
+        // A slice without events: still hand over, so the page yields when a giant chunk would
+        // keep it busy too long, and calls resume() in its own time.
+        let mut state = self.state();
+        if !state.paused && !matches!(state.body, Body::None) {
+            state.paused = true;
+            drop(state);
+            self.host.events(&js_sys::Uint8Array::new_with_length(0));
+        }
+    }
+
+    /// Makes sure the timer fires by the connection's next deadline. A later deadline than the
+    /// armed one needs nothing: the early firing finds nothing due and re-arms. So a heartbeat
+    /// that moves forward with every chunk costs no timer calls per chunk.
+    fn arm_timer(&self) {
+        let mut state = self.state();
+        let deadline = state.conn.poll_timeout();
+        let armed = state.timer;
+        let delay = match (deadline, armed) {
+            (None, None) => return,
+            (None, Some(_)) => {
+                state.timer = None;
+                live_add(TIMERS, false);
+                -1.0
+            }
+            (Some(deadline), armed) => {
+                if armed.is_some_and(|at| at <= deadline) {
+                    return;
+                }
+                if armed.is_none() {
+                    live_add(TIMERS, true);
+                }
+                // Clamped: the timer APIs wrap longer delays. A deadline further off fires the
+                // timer early, finds nothing due, and re-arms for the rest.
+                let now = sys::now();
+                let delay = deadline.saturating_sub(now).min(sys::MAX_TIMER_DELAY);
+                state.timer = Some(now.saturating_add(delay));
+                delay as f64
+            }
+        };
+        drop(state);
+        self.host.timer(delay);
+    }
 }

@@ -5,14 +5,6 @@ use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
 extern "C" {
-    /// The global `setTimeout`; its handle is a number in browsers and an object in Node.
-    #[wasm_bindgen(js_name = setTimeout)]
-    pub fn set_timeout(callback: &js_sys::Function, millis: f64) -> JsValue;
-
-    /// The global `clearTimeout`.
-    #[wasm_bindgen(js_name = clearTimeout)]
-    pub fn clear_timeout(handle: &JsValue);
-
     /// `performance.now()`: milliseconds on a monotonic clock (a step of the wall clock moves
     /// neither a reconnection nor a heartbeat).
     #[wasm_bindgen(js_namespace = performance, js_name = now)]
