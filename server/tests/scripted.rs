@@ -397,3 +397,40 @@ async fn delay_holds_every_answer_back() {
     r.read_to_end().await;
     srv.shutdown(Duration::from_secs(1)).await;
 }
+
+#[tokio::test]
+async fn log_keeps_the_raw_bytes_of_last_event_id() {
+    let srv = start().await;
+    // A U+FFFD that arrived as UTF-8 and two header lines: the text joins them, the hex keeps
+    // each value's exact bytes.
+    let mut r = sse(
+        srv.addr,
+        "/t/echo?key=hex1",
+        &[("Last-Event-ID", "a\u{FFFD}")],
+    )
+    .await;
+    r.read_more().await;
+    drop(r);
+    let mut r = sse(
+        srv.addr,
+        "/t/echo?key=hex1",
+        &[("Last-Event-ID", "5"), ("Last-Event-ID", "x")],
+    )
+    .await;
+    r.read_more().await;
+    drop(r);
+    let mut r = sse(srv.addr, "/t/echo?key=hex1", &[]).await;
+    r.read_more().await;
+    drop(r);
+
+    let mut r = get(srv.addr, "/t/log?key=hex1", &[]).await;
+    let v: serde_json::Value = serde_json::from_slice(&r.read_to_end().await).expect("json");
+    let reqs = v["requests"].as_array().expect("requests");
+    assert_eq!(reqs.len(), 3);
+    assert_eq!(reqs[0]["lastEventId"], "a\u{FFFD}");
+    assert_eq!(reqs[0]["lastEventIdHex"], "61efbfbd");
+    assert_eq!(reqs[1]["lastEventId"], "5, x");
+    assert_eq!(reqs[1]["lastEventIdHex"], "35,78");
+    assert!(reqs[2]["lastEventIdHex"].is_null());
+    srv.shutdown(Duration::from_secs(1)).await;
+}
