@@ -85,8 +85,17 @@ fn decode_b64(raw: &[u8]) -> Result<Vec<u8>, BadRequest> {
         .map_err(|_| BadRequest("body_b64 is not valid base64".into()))
 }
 
-/// `/t/script`: exact bytes, split into separately flushed writes.
-pub fn script(app: &App, q: &Query) -> Res {
+/// `/t/script`: exact bytes, split into separately flushed writes. `wait=MS` holds back the
+/// response head that long (a request still under way, for a client to abort).
+pub async fn script(app: &App, q: &Query) -> Res {
+    let wait = Duration::from_millis(q.num_or("wait", 0u64)?.min(MAX_PAUSE_MS));
+    if !wait.is_zero() {
+        let mut shutdown = app.shutdown.clone();
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {}
+            _ = shutdown.changed() => {}
+        }
+    }
     let status = status_param(q, 200)?;
     let body: Vec<u8> = match q.bytes("body_b64") {
         Some(b) => decode_b64(b)?,

@@ -434,3 +434,23 @@ async fn log_keeps_the_raw_bytes_of_last_event_id() {
     assert!(reqs[2]["lastEventIdHex"].is_null());
     srv.shutdown(Duration::from_secs(1)).await;
 }
+
+#[tokio::test]
+async fn script_wait_holds_the_response_head() {
+    let srv = start().await;
+    let addr = srv.addr;
+    let pending =
+        tokio::spawn(
+            async move { get(addr, "/t/script?wait=1500&body=data%3A%20w%0A%0A", &[]).await },
+        );
+    // An absence window well inside the wait: no head yet.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        !pending.is_finished(),
+        "the head came before the wait was over"
+    );
+    let mut r = pending.await.expect("request task");
+    assert_eq!(r.status, 200);
+    assert_eq!(r.read_to_end().await, b"data: w\n\n");
+    srv.shutdown(Duration::from_secs(1)).await;
+}
