@@ -203,7 +203,14 @@ pub fn counter(app: &App, h: &HeaderMap, q: &Query) -> Res {
     let pad = "x".repeat(q.num_or("pad", 0usize)?.min(1 << 20));
     let kind = q.str("type").filter(|t| !t.is_empty());
     let end = q.flag("end");
-    let last = http_util::last_event_id(h, q).unwrap_or(0);
+    // `cr=1`: every line ends with a lone CR instead of LF.
+    let nl = if q.flag("cr") { "\r" } else { "\n" };
+    // `restart=1`: a server that ignores Last-Event-ID and always starts from event 1.
+    let last = if q.flag("restart") {
+        0
+    } else {
+        http_util::last_event_id(h, q).unwrap_or(0)
+    };
     let polling = http_util::is_polling(h);
     let poll_wait = match q.num::<u64>("poll_wait")? {
         Some(ms) => Duration::from_millis(ms.min(http_util::MAX_POLL_WAIT_MS)),
@@ -218,7 +225,7 @@ pub fn counter(app: &App, h: &HeaderMap, q: &Query) -> Res {
     let (resp, mut sink) = stream(app, StatusCode::OK, Some(&ctype), 8);
     tokio::spawn(async move {
         if let Some(r) = retry {
-            if !sink.send(format!("retry: {r}\n\n")).await {
+            if !sink.send(format!("retry: {r}{nl}{nl}")).await {
                 return;
             }
         }
@@ -233,11 +240,11 @@ pub fn counter(app: &App, h: &HeaderMap, q: &Query) -> Res {
             if sent > 0 && !sink.sleep(interval).await {
                 return;
             }
-            let mut frame = format!("id: {n}\n");
+            let mut frame = format!("id: {n}{nl}");
             if let Some(k) = &kind {
-                frame.push_str(&format!("event: {k}\n"));
+                frame.push_str(&format!("event: {k}{nl}"));
             }
-            frame.push_str(&format!("data: {prefix}{n}{pad}\n\n"));
+            frame.push_str(&format!("data: {prefix}{n}{pad}{nl}{nl}"));
             if !sink.send(frame).await {
                 return;
             }

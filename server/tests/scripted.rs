@@ -454,3 +454,34 @@ async fn script_wait_holds_the_response_head() {
     assert_eq!(r.read_to_end().await, b"data: w\n\n");
     srv.shutdown(Duration::from_secs(1)).await;
 }
+
+#[tokio::test]
+async fn counter_cr_ends_lines_with_a_lone_cr() {
+    let srv = start().await;
+    let mut r = sse(
+        srv.addr,
+        "/t/counter?count=3&end=1&retry=50&cr=1",
+        &[("Last-Event-ID", "1")],
+    )
+    .await;
+    assert_eq!(
+        text(r.read_to_end().await),
+        "retry: 50\r\rid: 2\rdata: 2\r\rid: 3\rdata: 3\r\r"
+    );
+    srv.shutdown(Duration::from_secs(1)).await;
+}
+
+#[tokio::test]
+async fn counter_restart_ignores_last_event_id() {
+    let srv = start().await;
+    let mut r = sse(
+        srv.addr,
+        "/t/counter?count=3&end=1&restart=1",
+        &[("Last-Event-ID", "2")],
+    )
+    .await;
+    let evs = parse_blocks(&text(r.read_to_end().await));
+    assert_consecutive(&evs, 1);
+    assert_eq!(evs.len(), 3);
+    srv.shutdown(Duration::from_secs(1)).await;
+}

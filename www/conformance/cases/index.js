@@ -11,10 +11,16 @@ import failure from './failure.js';
 import urls from './urls.js';
 import timing from './timing.js';
 import dispatch from './dispatch.js';
+import lasteventid from './lasteventid.js';
+import transports from './transports.js';
+import wpt from './wpt.js';
 
 export const SECTIONS = ['parsing', 'api', 'request', 'response', 'reconnection', 'redirects', 'cross-origin', 'failure', 'extensions'];
 
-const all = [...parsing, ...api, ...urls, ...dispatch, ...request, ...response, ...reconnection, ...timing, ...redirects, ...cors, ...failure, ...extensions];
+const all = [
+  ...parsing, ...api, ...urls, ...dispatch, ...request, ...response, ...reconnection, ...timing, ...lasteventid, ...wpt,
+  ...redirects, ...cors, ...failure, ...extensions, ...transports,
+];
 
 const seen = new Set();
 for (const c of all) {
