@@ -212,6 +212,11 @@ pub fn counter(app: &App, h: &HeaderMap, q: &Query) -> Res {
         http_util::last_event_id(h, q).unwrap_or(0)
     };
     let polling = http_util::is_polling(h);
+    // `fail_from=N`: once a request resumes after event N or later, answer 204 (the server's
+    // "stop reconnecting").
+    if q.num::<u64>("fail_from")?.is_some_and(|n| last >= n) {
+        return Ok(http_util::full(StatusCode::NO_CONTENT, EVENT_STREAM, ""));
+    }
     let poll_wait = match q.num::<u64>("poll_wait")? {
         Some(ms) => Duration::from_millis(ms.min(http_util::MAX_POLL_WAIT_MS)),
         None => app.config.poll_wait,

@@ -485,3 +485,24 @@ async fn counter_restart_ignores_last_event_id() {
     assert_eq!(evs.len(), 3);
     srv.shutdown(Duration::from_secs(1)).await;
 }
+
+#[tokio::test]
+async fn counter_fail_from_answers_204() {
+    let srv = start().await;
+    let mut r = sse(
+        srv.addr,
+        "/t/counter?count=3&drop_after=1&fail_from=2",
+        &[("Last-Event-ID", "1")],
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    assert_consecutive(&parse_blocks(&text(r.read_to_end().await)), 2);
+    let r = sse(
+        srv.addr,
+        "/t/counter?count=3&drop_after=1&fail_from=2",
+        &[("Last-Event-ID", "2")],
+    )
+    .await;
+    assert_eq!(r.status, 204);
+    srv.shutdown(Duration::from_secs(1)).await;
+}

@@ -23,6 +23,25 @@ function withUserinfo(ctx, url) {
   return u.href;
 }
 
+/**
+ * An iframe whose document has `base` as its base URL and gets the implementation the way a
+ * page would: the native one, or (polyfill) the classic script after the native one is removed.
+ */
+async function frameWithImplementation(ctx, base = null) {
+  const frame = document.createElement('iframe');
+  const boot = ctx.isPolyfill
+    ? '<script>delete window.EventSource;</script><script src="/dist/eventsource.js"></script>'
+    : '';
+  frame.srcdoc = `<!doctype html><meta charset="utf-8">${base ? `<base href="${base}">` : ''}${boot}`;
+  const loaded = new Promise((resolve) => { frame.onload = resolve; });
+  document.body.append(frame);
+  await loaded;
+  const win = frame.contentWindow;
+  ctx.assert(typeof win.EventSource === 'function', 'the frame has no EventSource');
+  if (ctx.isPolyfill) ctx.assert(win.EventSource === win.EventSourceWasm, 'the frame\'s EventSource is not the polyfill');
+  return frame;
+}
+
 export default [
   invalidCase('space-in-host', 'http://this is invalid/'),
   invalidCase('space-in-host-short', 'http://a b/'),
@@ -148,24 +167,31 @@ export default [
     section,
     title: 'the MessageEvent is created in the realm of the EventSource (an EventSource of an iframe)',
     run: async (ctx) => {
-      const frame = document.createElement('iframe');
-      // The frame gets the implementation the way a page would: the native one, or (polyfill)
-      // the classic script after the native one is removed.
-      const boot = ctx.isPolyfill
-        ? `<script>delete window.EventSource;</script><script src="/dist/eventsource.js"></script>`
-        : '';
-      frame.srcdoc = `<!doctype html><meta charset="utf-8">${boot}`;
-      const loaded = new Promise((resolve) => { frame.onload = resolve; });
-      document.body.append(frame);
+      const frame = await frameWithImplementation(ctx);
       try {
-        await loaded;
         const win = frame.contentWindow;
-        ctx.assert(typeof win.EventSource === 'function', 'the frame has no EventSource');
-        if (ctx.isPolyfill) ctx.assert(win.EventSource === win.EventSourceWasm, 'the frame\'s EventSource is not the polyfill');
         const es = ctx.track(new win.EventSource(ctx.script('data: r\n\n', { hold: true })));
         const ev = await ctx.nextEvent(es, 'message');
         ctx.assert(ev.constructor === win.MessageEvent, 'the event\'s constructor is not the frame\'s MessageEvent');
         ctx.eq(ev.data, 'r', 'data');
+      } finally {
+        frame.remove();
+      }
+    },
+  },
+  {
+    id: 'api-url-frame-base',
+    section,
+    title: 'an iframe\'s EventSource resolves a relative URL against the iframe\'s document base, and opens',
+    run: async (ctx) => {
+      const frame = await frameWithImplementation(ctx, `${ctx.origin}/t/`);
+      try {
+        const win = frame.contentWindow;
+        const rel = `script?hold=1&body=${encodeURIComponent(':\n')}&key=${ctx.key}`;
+        const es = ctx.track(new win.EventSource(rel));
+        ctx.eq(es.url, `${ctx.origin}/t/${rel}`, 'url');
+        const ev = await ctx.nextEvent(es, 'open');
+        ctx.eq([es.readyState, ev.bubbles, ev.cancelable], [1, false, false], '[readyState, bubbles, cancelable]');
       } finally {
         frame.remove();
       }

@@ -61,6 +61,24 @@ export default [
   mimeCase('bogus', 'x bogus'),
   mimeCase('x-bogus', 'text/x-bogus'),
   {
+    id: 'recon-twice-then-204',
+    section: 'reconnection',
+    title: 'two reconnections (error with CONNECTING each), then a 204 fails the connection (error with CLOSED), then nothing',
+    skip: (ctx) => (ctx.transport === 'polling' ? 'in polling mode the end of a body is not a reconnection' : null),
+    run: async (ctx) => {
+      const es = ctx.open(ctx.url('/t/counter', { count: 3, drop_after: 1, retry: 50, fail_from: 2 }));
+      const rec = ctx.record(es);
+      await rec.untilCount('error', 3, { failOnClose: false });
+      await ctx.quiet();
+      ctx.eq(
+        rec.entries.map((e) => `${e.type}:${e.readyState}${e.type === 'message' ? `:${e.data}` : ''}`),
+        ['open:1', 'message:1:1', 'error:0', 'open:1', 'message:1:2', 'error:0', 'error:2'],
+        'events (type:readyState[:data])',
+      );
+      ctx.eq((await ctx.log()).requests.length, 3, 'requests the server saw');
+    },
+  },
+  {
     id: 'req-cache-control-twice',
     section: 'request',
     title: 'Cache-Control: no-cache on two requests in a row, same-origin and cross-origin',
