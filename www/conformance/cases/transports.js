@@ -102,6 +102,21 @@ export default [
   ...TRANSPORTS.map(headersLastEventId),
   ...TRANSPORTS.map(headersAccept),
   {
+    id: 'ext-headers-x-requested-with-polling',
+    section,
+    polyfillOnly,
+    title: 'headers { X-Requested-With: foo } (transport polling): the polls still carry exactly X-Requested-With: XMLHttpRequest',
+    run: async (ctx) => {
+      // The polling convention rests on this header: "XMLHttpRequest, foo" is not it, and a
+      // server would answer with a stream that never ends.
+      const es = ctx.open(ctx.url('/t/echo', { hold: 1 }), { transport: 'polling', headers: { 'X-Requested-With': 'foo' } });
+      const rec = ctx.record(es, ['headers']);
+      await rec.untilCount('headers', 1);
+      es.close();
+      ctx.eq(JSON.parse(rec.of('headers')[0].data).xRequestedWith, 'XMLHttpRequest', 'X-Requested-With the server saw');
+    },
+  },
+  {
     id: 'ext-last-event-id-query-invalid-utf8',
     section,
     polyfillOnly,
