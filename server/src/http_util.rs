@@ -138,6 +138,17 @@ pub fn header(h: &HeaderMap, name: &str) -> Option<String> {
     )
 }
 
+/// A header's raw bytes in lowercase hex (repeats joined with ","), `None` when absent: what
+/// the lossy text of [`header`] hides (an invalid UTF-8 byte and U+FFFD look alike there).
+pub fn header_hex(h: &HeaderMap, name: &str) -> Option<String> {
+    let vals: Vec<String> = h
+        .get_all(name)
+        .iter()
+        .map(|v| v.as_bytes().iter().map(|b| format!("{b:02x}")).collect())
+        .collect();
+    (!vals.is_empty()).then(|| vals.join(","))
+}
+
 /// The id a reconnecting client resumes after: the `Last-Event-ID` header, else the
 /// `lastEventId` query parameter (the polyfill may put it there). Non-numeric → none.
 pub fn last_event_id(h: &HeaderMap, q: &Query) -> Option<u64> {
@@ -220,6 +231,7 @@ pub fn request_json(method: &Method, path_and_query: &str, h: &HeaderMap, q: &Qu
         .str("url", path_and_query)
         .opt_str("accept", header(h, "accept").as_deref())
         .opt_str("lastEventId", header(h, "last-event-id").as_deref())
+        .opt_str("lastEventIdHex", header_hex(h, "last-event-id").as_deref())
         .opt_str("cookie", header(h, "cookie").as_deref())
         .opt_str("xRequestedWith", header(h, "x-requested-with").as_deref())
         .opt_str("cacheControl", header(h, "cache-control").as_deref())

@@ -65,7 +65,7 @@ async fn route(
     match path {
         "/stats" => Ok(broadcast::serve(app, &app.stats, h, q)),
         "/ticker" => Ok(broadcast::serve(app, &app.ticker, h, q)),
-        "/t/script" => scripted::script(app, q),
+        "/t/script" => scripted::script(app, q).await,
         "/t/echo" => scripted::echo(app, &parts.method, url, h, q),
         "/t/redirect" => scripted::redirect(parts.uri.query(), q),
         "/t/counter" => scripted::counter(app, h, q),

@@ -85,8 +85,17 @@ fn decode_b64(raw: &[u8]) -> Result<Vec<u8>, BadRequest> {
         .map_err(|_| BadRequest("body_b64 is not valid base64".into()))
 }
 
-/// `/t/script`: exact bytes, split into separately flushed writes.
-pub fn script(app: &App, q: &Query) -> Res {
+/// `/t/script`: exact bytes, split into separately flushed writes. `wait=MS` holds back the
+/// response head that long (a request still under way, for a client to abort).
+pub async fn script(app: &App, q: &Query) -> Res {
+    let wait = Duration::from_millis(q.num_or("wait", 0u64)?.min(MAX_PAUSE_MS));
+    if !wait.is_zero() {
+        let mut shutdown = app.shutdown.clone();
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {}
+            _ = shutdown.changed() => {}
+        }
+    }
     let status = status_param(q, 200)?;
     let body: Vec<u8> = match q.bytes("body_b64") {
         Some(b) => decode_b64(b)?,
@@ -194,8 +203,20 @@ pub fn counter(app: &App, h: &HeaderMap, q: &Query) -> Res {
     let pad = "x".repeat(q.num_or("pad", 0usize)?.min(1 << 20));
     let kind = q.str("type").filter(|t| !t.is_empty());
     let end = q.flag("end");
-    let last = http_util::last_event_id(h, q).unwrap_or(0);
+    // `cr=1`: every line ends with a lone CR instead of LF.
+    let nl = if q.flag("cr") { "\r" } else { "\n" };
+    // `restart=1`: a server that ignores Last-Event-ID and always starts from event 1.
+    let last = if q.flag("restart") {
+        0
+    } else {
+        http_util::last_event_id(h, q).unwrap_or(0)
+    };
     let polling = http_util::is_polling(h);
+    // `fail_from=N`: once a request resumes after event N or later, answer 204 (the server's
+    // "stop reconnecting").
+    if q.num::<u64>("fail_from")?.is_some_and(|n| last >= n) {
+        return Ok(http_util::full(StatusCode::NO_CONTENT, EVENT_STREAM, ""));
+    }
     let poll_wait = match q.num::<u64>("poll_wait")? {
         Some(ms) => Duration::from_millis(ms.min(http_util::MAX_POLL_WAIT_MS)),
         None => app.config.poll_wait,
@@ -209,7 +230,7 @@ pub fn counter(app: &App, h: &HeaderMap, q: &Query) -> Res {
     let (resp, mut sink) = stream(app, StatusCode::OK, Some(&ctype), 8);
     tokio::spawn(async move {
         if let Some(r) = retry {
-            if !sink.send(format!("retry: {r}\n\n")).await {
+            if !sink.send(format!("retry: {r}{nl}{nl}")).await {
                 return;
             }
         }
@@ -224,11 +245,11 @@ pub fn counter(app: &App, h: &HeaderMap, q: &Query) -> Res {
             if sent > 0 && !sink.sleep(interval).await {
                 return;
             }
-            let mut frame = format!("id: {n}\n");
+            let mut frame = format!("id: {n}{nl}");
             if let Some(k) = &kind {
-                frame.push_str(&format!("event: {k}\n"));
+                frame.push_str(&format!("event: {k}{nl}"));
             }
-            frame.push_str(&format!("data: {prefix}{n}{pad}\n\n"));
+            frame.push_str(&format!("data: {prefix}{n}{pad}{nl}{nl}"));
             if !sink.send(frame).await {
                 return;
             }

@@ -397,3 +397,112 @@ async fn delay_holds_every_answer_back() {
     r.read_to_end().await;
     srv.shutdown(Duration::from_secs(1)).await;
 }
+
+#[tokio::test]
+async fn log_keeps_the_raw_bytes_of_last_event_id() {
+    let srv = start().await;
+    // A U+FFFD that arrived as UTF-8 and two header lines: the text joins them, the hex keeps
+    // each value's exact bytes.
+    let mut r = sse(
+        srv.addr,
+        "/t/echo?key=hex1",
+        &[("Last-Event-ID", "a\u{FFFD}")],
+    )
+    .await;
+    r.read_more().await;
+    drop(r);
+    let mut r = sse(
+        srv.addr,
+        "/t/echo?key=hex1",
+        &[("Last-Event-ID", "5"), ("Last-Event-ID", "x")],
+    )
+    .await;
+    r.read_more().await;
+    drop(r);
+    let mut r = sse(srv.addr, "/t/echo?key=hex1", &[]).await;
+    r.read_more().await;
+    drop(r);
+
+    let mut r = get(srv.addr, "/t/log?key=hex1", &[]).await;
+    let v: serde_json::Value = serde_json::from_slice(&r.read_to_end().await).expect("json");
+    let reqs = v["requests"].as_array().expect("requests");
+    assert_eq!(reqs.len(), 3);
+    assert_eq!(reqs[0]["lastEventId"], "a\u{FFFD}");
+    assert_eq!(reqs[0]["lastEventIdHex"], "61efbfbd");
+    assert_eq!(reqs[1]["lastEventId"], "5, x");
+    assert_eq!(reqs[1]["lastEventIdHex"], "35,78");
+    assert!(reqs[2]["lastEventIdHex"].is_null());
+    srv.shutdown(Duration::from_secs(1)).await;
+}
+
+#[tokio::test]
+async fn script_wait_holds_the_response_head() {
+    let srv = start().await;
+    let addr = srv.addr;
+    let pending =
+        tokio::spawn(
+            async move { get(addr, "/t/script?wait=1500&body=data%3A%20w%0A%0A", &[]).await },
+        );
+    // An absence window well inside the wait: no head yet.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        !pending.is_finished(),
+        "the head came before the wait was over"
+    );
+    let mut r = pending.await.expect("request task");
+    assert_eq!(r.status, 200);
+    assert_eq!(r.read_to_end().await, b"data: w\n\n");
+    srv.shutdown(Duration::from_secs(1)).await;
+}
+
+#[tokio::test]
+async fn counter_cr_ends_lines_with_a_lone_cr() {
+    let srv = start().await;
+    let mut r = sse(
+        srv.addr,
+        "/t/counter?count=3&end=1&retry=50&cr=1",
+        &[("Last-Event-ID", "1")],
+    )
+    .await;
+    assert_eq!(
+        text(r.read_to_end().await),
+        "retry: 50\r\rid: 2\rdata: 2\r\rid: 3\rdata: 3\r\r"
+    );
+    srv.shutdown(Duration::from_secs(1)).await;
+}
+
+#[tokio::test]
+async fn counter_restart_ignores_last_event_id() {
+    let srv = start().await;
+    let mut r = sse(
+        srv.addr,
+        "/t/counter?count=3&end=1&restart=1",
+        &[("Last-Event-ID", "2")],
+    )
+    .await;
+    let evs = parse_blocks(&text(r.read_to_end().await));
+    assert_consecutive(&evs, 1);
+    assert_eq!(evs.len(), 3);
+    srv.shutdown(Duration::from_secs(1)).await;
+}
+
+#[tokio::test]
+async fn counter_fail_from_answers_204() {
+    let srv = start().await;
+    let mut r = sse(
+        srv.addr,
+        "/t/counter?count=3&drop_after=1&fail_from=2",
+        &[("Last-Event-ID", "1")],
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    assert_consecutive(&parse_blocks(&text(r.read_to_end().await)), 2);
+    let r = sse(
+        srv.addr,
+        "/t/counter?count=3&drop_after=1&fail_from=2",
+        &[("Last-Event-ID", "2")],
+    )
+    .await;
+    assert_eq!(r.status, 204);
+    srv.shutdown(Duration::from_secs(1)).await;
+}

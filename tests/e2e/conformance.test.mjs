@@ -13,7 +13,7 @@ import { startServer, polyfillBuilt } from './harness.mjs';
 import { run } from '../conformance/run.mjs';
 import { browserAvailable } from '../conformance/webdriver.mjs';
 
-const TRANSPORT_SECTIONS = ['parsing', 'reconnection', 'extensions'];
+const TRANSPORT_SECTIONS = ['parsing', 'reconnection', 'failure', 'extensions'];
 
 const PASSES = [
   { browser: 'chromium', transport: 'auto' },

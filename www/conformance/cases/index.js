@@ -7,10 +7,20 @@ import reconnection from './reconnection.js';
 import redirects from './redirects.js';
 import cors from './cors.js';
 import extensions from './extensions.js';
+import failure from './failure.js';
+import urls from './urls.js';
+import timing from './timing.js';
+import dispatch from './dispatch.js';
+import lasteventid from './lasteventid.js';
+import transports from './transports.js';
+import wpt from './wpt.js';
 
-export const SECTIONS = ['parsing', 'api', 'request', 'response', 'reconnection', 'redirects', 'cross-origin', 'extensions'];
+export const SECTIONS = ['parsing', 'api', 'request', 'response', 'reconnection', 'redirects', 'cross-origin', 'failure', 'extensions'];
 
-const all = [...parsing, ...api, ...request, ...response, ...reconnection, ...redirects, ...cors, ...extensions];
+const all = [
+  ...parsing, ...api, ...urls, ...dispatch, ...request, ...response, ...reconnection, ...timing, ...lasteventid, ...wpt,
+  ...redirects, ...cors, ...failure, ...extensions, ...transports,
+];
 
 const seen = new Set();
 for (const c of all) {
