@@ -326,8 +326,8 @@ export class EventSource extends EventTarget {
 
   // Event handler attributes: the listener is added when the attribute first becomes non-null
   // and keeps its place among the listeners while the value changes; null removes it. Any object
-  // is stored; one that is not callable is reported (a TypeError) when an event comes, as WebIDL
-  // says of a callback that cannot be called.
+  // is stored ([LegacyTreatNonObjectAsNull]); one that is not callable does nothing when an event
+  // comes (WebIDL's "invoke a callback function" returns undefined for it), as in the browsers.
   #setHandler(type, value) {
     const handlers = this.#s.handlers;
     const callback = (typeof value === 'function' || (typeof value === 'object' && value !== null)) ? value : null;
@@ -347,11 +347,7 @@ export class EventSource extends EventTarget {
       value: callback,
       listener: (event) => {
         const f = handler.value;
-        if (typeof f === 'function') {
-          f.call(this, event);
-        } else {
-          reportException(new TypeError(`The ${type} event handler is not a function`));
-        }
+        if (typeof f === 'function') f.call(this, event);
       },
     };
     handlers.set(type, handler);
@@ -362,12 +358,6 @@ export class EventSource extends EventTarget {
   static get ready() {
     return ready();
   }
-}
-
-/** Reports an exception as an uncaught one, without interrupting the dispatch. */
-function reportException(error) {
-  if (typeof globalThis.reportError === 'function') globalThis.reportError(error);
-  else setTimeout(() => { throw error; });
 }
 
 // WebIDL shape: constants on the constructor and the prototype (enumerable, read-only),

@@ -4,15 +4,42 @@
 // `X-Requested-With` when polling. With the `fetch` option the page's own function sends it.
 //
 // What happens to a request is reported to the engine's side (js/host.js) through `s.report`:
-// handleResponse(status, contentType, body), failed(error, aborted) (before the response; the
-// engine finds out why), and for XHR handleProgress() and handleEnd(). A request that was
-// replaced or aborted reports nothing.
+// handleResponse(status, contentType, body), failed(error, url, stopped) (the engine finds out
+// why), and for XHR handleProgress() and handleEnd(). A request that was replaced or aborted
+// reports nothing.
 
 const SCHEMES = ['http:', 'https:', 'data:', 'blob:'];
 
 /** Requests sent and not yet answered (a response or a failure), for leak tests. */
 let waiting = 0;
 export const requestsWaiting = () => waiting;
+
+/** Requests not yet over (their body may be being read). */
+const live = new Set();
+
+/**
+ * fetch() reports a request that the page stopped (window.stop()), "an aborted network error"
+ * that fails the connection, exactly like a network that is down (a TypeError, in Chromium and
+ * Firefox alike). So window.stop is wrapped, once a source exists in a window, to mark the
+ * requests it stops.
+ */
+let watching = false;
+function watchStop() {
+  const g = globalThis;
+  if (watching || !g.document || typeof g.stop !== 'function') return;
+  watching = true;
+  const stop = g.stop;
+  Object.defineProperty(g, 'stop', {
+    value: function stop_() {
+      for (const request of live) request.stopped = true;
+      return stop.call(this);
+    },
+    writable: true,
+    configurable: true,
+    enumerable: true,
+  });
+  Object.defineProperty(g.stop, 'name', { value: 'stop' });
+}
 
 /** A string of code points U+0000-U+00FF, one per UTF-8 byte of `s`: a header value is bytes. */
 function headerBytes(s) {
@@ -35,7 +62,11 @@ function headers(s, lastEventId) {
   const h = { Accept: 'text/event-stream' };
   for (const [name, value] of s.o.headers) h[name] = value;
   if (lastEventId && s.o.lastEventIdQueryParameter === undefined) h['Last-Event-ID'] = headerBytes(lastEventId);
-  if (s.o.polling) h['X-Requested-With'] = 'XMLHttpRequest';
+  if (s.o.polling) {
+    // The convention rests on exactly this value: the page's cannot replace or join it.
+    delete h['x-requested-with'];
+    h['X-Requested-With'] = 'XMLHttpRequest';
+  }
   return h;
 }
 
@@ -46,14 +77,19 @@ function headers(s, lastEventId) {
  */
 export function send(s, lastEventId) {
   abort(s);
-  const request = { abort: null, answered: false };
+  watchStop();
+  const request = { abort: null, answered: false, stopped: false };
   s.request = request;
+  live.add(request);
   waiting += 1;
   const url = target(s, lastEventId);
   const report = (method, ...args) => {
     if (s.request !== request) return;
     answered(request);
-    if (method === 'failed' || method === 'handleEnd') s.request = null;
+    if (method === 'failed' || method === 'handleEnd') {
+      s.request = null;
+      live.delete(request);
+    }
     s.report(method, args);
   };
   // `null`: a request that cannot be made (refused by the runtime, or a scheme that is not
@@ -98,7 +134,7 @@ export function send(s, lastEventId) {
       s.status = res.status;
       report('handleResponse', res.status, res.headers.get('content-type'), reader);
     },
-    (error) => report('failed', error, url, controller.signal.aborted),
+    (error) => report('failed', error, url, request.stopped),
   );
 }
 
@@ -122,7 +158,7 @@ function sendXhr(s, request, url, h, report, refuse) {
     report('handleProgress');
     if (xhr.readyState === 4) report('handleEnd');
   };
-  const onError = () => report('failed', undefined, url);
+  const onError = () => report('failed', undefined, url, request.stopped);
   try {
     xhr.open('GET', url, true);
     xhr.withCredentials = s.withCredentials;
@@ -135,7 +171,7 @@ function sendXhr(s, request, url, h, report, refuse) {
     xhr.ontimeout = onError;
     // Not ours: the page stopped it (window.stop()), an aborted network error.
     xhr.onabort = () => {
-      if (!ours) report('failed', new DOMException('aborted', 'AbortError'), url);
+      if (!ours) report('failed', undefined, url, true);
     };
     xhr.send();
   } catch {
@@ -155,6 +191,7 @@ export function abort(s) {
   const request = s.request;
   if (!request) return;
   s.request = null;
+  live.delete(request);
   answered(request);
   request.abort?.();
 }

@@ -52,6 +52,8 @@ struct Guard {
     expect: Option<(Vec<u8>, Vec<u8>)>,
     /// Replaying: events are dropped until the one whose last event ID is this has passed.
     skip_until: Option<Vec<u8>>,
+    /// A replacement was once answered with a replay: this server does not resume.
+    replayed: bool,
 }
 
 /// Tag flags: a type field follows; an ID field follows.
@@ -100,6 +102,12 @@ impl Batch {
         }
     }
 
+    /// Whether a replacement was answered with a replay: replacing the request again would only
+    /// restart the stream (see [`Batch::expect_resume`]).
+    pub fn saw_replay(&self) -> bool {
+        self.guard.replayed
+    }
+
     /// Whether the event with this last event ID is new (see [`Guard`]).
     #[cold]
     fn admit(&mut self, last_event_id: &[u8]) -> bool {
@@ -109,6 +117,7 @@ impl Batch {
             if let Some((first, resumed_from)) = guard.expect.take() {
                 if last_event_id == first.as_slice() && last_event_id != resumed_from.as_slice() {
                     guard.skip_until = Some(resumed_from);
+                    guard.replayed = true;
                 }
             }
         }

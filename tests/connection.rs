@@ -545,6 +545,7 @@ fn replacement_is_invisible_and_resumes_from_the_last_id() {
     c.handle_response(200, SSE, true, 5);
     assert_eq!(chunk(&mut c, b"id: 10\ndata: b\n\n", 6), [Action::Events]);
     assert_eq!(c.batch().bytes(), b"C10\rb\r");
+    assert!(!c.batch().saw_replay());
 }
 
 #[test]
@@ -565,6 +566,8 @@ fn a_replacement_that_replays_from_the_start_repeats_nothing() {
     assert_eq!(c.batch().events(), 0);
     c.handle_chunk(b"data: e\n\nid: 4\ndata: f\n\n", 7);
     assert_eq!(c.batch().bytes(), b"Ae\rC4\rf\r");
+    // Replacing again would only restart the stream: the transport stops doing it.
+    assert!(c.batch().saw_replay());
 }
 
 #[test]

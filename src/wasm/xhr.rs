@@ -8,9 +8,10 @@
 //! `responseText` only grows, so once [`RECYCLE_AFTER`] UTF-16 units were read the request is
 //! replaced, invisibly, at the first moment all the text received so far has been read and it
 //! ends exactly on a resume point (`resume.rs`): right after an event whose block carries an `id`.
-//! The new request carries that ID; nothing already received is dropped, and a server that
-//! replays from an earlier point instead of resuming is caught (see
-//! `Connection::handle_replace`). A stream without IDs is never replaced (use the fetch transport).
+//! The new request carries that ID; nothing already received is dropped. A server that answers
+//! with a replay from the start instead of resuming is caught (`Batch::expect_resume`): the
+//! repeated events are dropped, and that source is not replaced again. A stream without IDs is
+//! never replaced (use the fetch transport).
 
 use super::source::{live_add, BODIES};
 use super::stream::SLICE;
@@ -77,9 +78,12 @@ impl TextBody {
             end -= 1;
         }
         let fresh: alloc::string::String = text.slice(self.read, end).into();
+        // A server that answered a replacement with a replay (see `Batch::expect_resume`) does not
+        // resume: its stream is left to grow, as for a stream without IDs.
         let replace = self.read >= RECYCLE_AFTER
             && end == length
             && self.finished.is_none()
+            && !conn.batch().saw_replay()
             && resume::resume_point_at_end(conn.parser(), fresh.as_bytes());
         self.read = end;
         conn.handle_chunk(fresh.as_bytes(), now);
