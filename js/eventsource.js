@@ -88,29 +88,17 @@ function parseUrl(href) {
   return url.href;
 }
 
-// The transport and mode: { xhr, polling }.
+// The transport and mode: { xhr, polling }. `auto`: streaming fetch, else XHR, else polling over
+// fetch; and XHR for a URL with credentials (user:pass@), which fetch() refuses and XHR sends.
 function pickIo(transport, url) {
-  const canFetch = typeof fetch === 'function' && typeof ReadableStream === 'function'
-    && typeof Response === 'function' && 'body' in Response.prototype;
   const canXhr = typeof XMLHttpRequest === 'function';
-  switch (transport) {
-    case 'fetch':
-      if (typeof fetch !== 'function') break;
-      return { xhr: false, polling: false };
-    case 'xhr':
-      if (!canXhr) break;
-      return { xhr: true, polling: false };
-    case 'polling':
-      return { xhr: canXhr, polling: true };
-    default: {
-      // fetch() refuses a URL with credentials (user:pass@); XHR sends it.
-      const credentials = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(url);
-      if (canFetch && !(credentials && canXhr)) return { xhr: false, polling: false };
-      if (canXhr) return { xhr: true, polling: false };
-      return { xhr: false, polling: true };
-    }
+  const canStream = typeof fetch === 'function' && 'body' in (globalThis.Response?.prototype ?? {});
+  const auto = transport === 'auto';
+  const xhr = transport === 'xhr' || (canXhr && (transport === 'polling' || (auto && (!canStream || /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(url)))));
+  if ((transport === 'xhr' && !canXhr) || (transport === 'fetch' && typeof fetch !== 'function')) {
+    throw new TypeError(`EventSource: transport "${transport}" is not available here`);
   }
-  throw new TypeError(`EventSource: transport "${transport}" is not available here`);
+  return { xhr, polling: transport === 'polling' || (auto && !xhr && !canStream) };
 }
 
 function positive(value, name) {
@@ -174,24 +162,17 @@ export class EventSource extends EventTarget {
     if (arguments.length === 0) {
       throw new TypeError("Failed to construct 'EventSource': 1 argument required, but only 0 present.");
     }
+    // Members not set here start undefined: request, finalUrl, status, source, early,
+    // lastError, handle (see the top of this file).
     const s = {
       es: this,
       url: 'about:event-stream',
       withCredentials: false,
       readyState: CONNECTING,
-      o: null,
-      readable: null,
-      request: null,
-      finalUrl: null,
-      status: 0,
-      source: null,
-      early: false,
-      lastError: undefined,
       reports: [],
       lastEventId: '',
       reconnectionTime: DEFAULT_RECONNECTION_TIME,
       handlers: new Map(),
-      handle: null,
       report(method, args) {
         if (s.handle) s.handle(method, args);
         else s.reports.push([method, args]);
@@ -210,8 +191,9 @@ export class EventSource extends EventTarget {
       s.withCredentials = Boolean(init?.withCredentials);
       s.o = readOptions(init ?? {}, s.url);
       s.lastEventId = s.o.lastEventId ?? '';
-      // The first request goes out now, while the engine loads; the engine adopts it.
-      if (!engine) {
+      // The first request goes out now, while the engine loads; the engine adopts it. (XHR
+      // requests are sent by the engine's side: those wait for it.)
+      if (!engine && !s.o.xhr) {
         send(s, s.lastEventId);
         s.early = true;
       }
@@ -244,10 +226,10 @@ export class EventSource extends EventTarget {
     try {
       locked = lockedGetter.call(stream);
     } catch {
-      throw new TypeError("Failed to execute 'fromReadableStream' on 'EventSource': parameter 1 is not of type 'ReadableStream'.");
+      locked = null;
     }
-    if (locked) {
-      throw new TypeError("Failed to execute 'fromReadableStream' on 'EventSource': the stream is locked.");
+    if (locked !== false) {
+      throw new TypeError(`EventSource.fromReadableStream: ${locked ? 'the stream is locked' : 'not a ReadableStream'}`);
     }
     return new EventSource(FROM_STREAM, stream.getReader());
   }

@@ -14,6 +14,7 @@
 // go through the same queue, so they keep their place among the events.
 
 import { decode, readEvent, batchState } from './batch.js';
+import { sendXhr } from './request-xhr.js';
 
 const OPEN = 1;
 const CLOSED = 2;
@@ -351,6 +352,7 @@ export function attach(s, create, { send, abort }) {
     lastEventId: o.lastEventId,
   });
   s.lastEventIdNow = () => decode(source.lastEventId);
+  s.sendXhr = (...args) => sendXhr(s, ...args);
   // What happens to requests (request.js): a failure is looked into first.
   s.handle = (method, args) => {
     if (method !== 'failed') return current()?.[method](...args);

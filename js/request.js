@@ -28,17 +28,16 @@ function watchStop() {
   const g = globalThis;
   if (watching || !g.document || typeof g.stop !== 'function') return;
   watching = true;
-  const stop = g.stop;
+  const original = g.stop;
   Object.defineProperty(g, 'stop', {
-    value: function stop_() {
+    value: function stop() {
       for (const request of live) request.stopped = true;
-      return stop.call(this);
+      return original.call(this);
     },
     writable: true,
     configurable: true,
     enumerable: true,
   });
-  Object.defineProperty(g.stop, 'name', { value: 'stop' });
 }
 
 /** A string of code points U+0000-U+00FF, one per UTF-8 byte of `s`: a header value is bytes. */
@@ -104,7 +103,9 @@ export function send(s, lastEventId) {
   // "A URL whose scheme is not HTTP(S)": fetch returns a network error the user agent knows to
   // be futile. (data: and blob: URLs are fetched.)
   if (!SCHEMES.includes(scheme)) return refuse();
-  if (s.o.xhr) return sendXhr(s, request, url, headers(s, lastEventId), report, refuse);
+  // The XHR transport's sending lives beside the engine (request-xhr.js): a source that uses it
+  // sends its first request once the engine has loaded.
+  if (s.o.xhr) return s.sendXhr(request, url, headers(s, lastEventId), report, refuse);
   const controller = new AbortController();
   request.abort = () => controller.abort();
   const init = {
@@ -136,47 +137,6 @@ export function send(s, lastEventId) {
     },
     (error) => report('failed', error, url, request.stopped),
   );
-}
-
-function sendXhr(s, request, url, h, report, refuse) {
-  const xhr = new XMLHttpRequest();
-  let ours = false;
-  request.abort = () => {
-    ours = true;
-    xhr.abort();
-  };
-  let headersSeen = false;
-  const onChange = () => {
-    if (xhr.readyState < 2) return;
-    if (xhr.readyState === 4 && xhr.status === 0) return; // onerror / onabort report it
-    if (!headersSeen) {
-      headersSeen = true;
-      s.finalUrl = xhr.responseURL || url;
-      s.status = xhr.status;
-      report('handleResponse', xhr.status, xhr.getResponseHeader('Content-Type'), xhr);
-    }
-    report('handleProgress');
-    if (xhr.readyState === 4) report('handleEnd');
-  };
-  const onError = () => report('failed', undefined, url, request.stopped);
-  try {
-    xhr.open('GET', url, true);
-    xhr.withCredentials = s.withCredentials;
-    for (const name of Object.keys(h)) xhr.setRequestHeader(name, h[name]);
-    // The event-stream format is always UTF-8, whatever charset the server names.
-    xhr.overrideMimeType('text/plain; charset=utf-8');
-    xhr.onreadystatechange = onChange;
-    xhr.onprogress = onChange;
-    xhr.onerror = onError;
-    xhr.ontimeout = onError;
-    // Not ours: the page stopped it (window.stop()), an aborted network error.
-    xhr.onabort = () => {
-      if (!ours) report('failed', undefined, url, true);
-    };
-    xhr.send();
-  } catch {
-    refuse();
-  }
 }
 
 function answered(request) {

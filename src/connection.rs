@@ -457,7 +457,8 @@ impl Connection {
     /// server replay instead of resuming, the repeated events are dropped (see
     /// [`Batch::expect_resume`]).
     pub fn handle_replace(&mut self, now: u64) {
-        if let Phase::Streaming { .. } = self.phase {
+        // A page's stream has no request to replace.
+        if matches!(self.phase, Phase::Streaming { .. }) && self.config.mode != Mode::Readable {
             self.batch.expect_resume(self.parser.last_event_id());
             self.parser.end_of_stream();
             self.actions.push_back(Action::Abort);

@@ -500,8 +500,10 @@ fn a_page_stream_opens_at_once_and_fails_at_its_end() {
         [Action::Events]
     );
     assert_eq!((c.reconnection_time(), &*c.last_event_id()), (5000, "42"));
-    // No heartbeat, no request, and its end is final.
+    // No heartbeat, no request (not even a replacement), and its end is final.
     assert_eq!(c.poll_timeout(), None);
+    c.handle_replace(1);
+    assert_eq!(actions(&mut c), []);
     c.handle_end(1);
     assert_eq!(actions(&mut c), [Action::Failed(Failure::StreamEnded)]);
     assert!(is_done(&mut c));

@@ -1,35 +1,39 @@
 //! Fuzzes the connection state machine (`src/connection.rs`): a random configuration, then a
-//! random sequence of inputs (start, responses, chunks, body ends, network errors, recycles,
-//! timer firings, close) at random times. Beyond "no panic", it checks after every input:
+//! random sequence of inputs (start, responses, chunks, body ends, network errors of each kind,
+//! replacements, resets, timer firings, close) at random times, each followed by draining
+//! `poll_action`. Beyond "no panic", it checks after every input:
 //!
-//! - readyState moves only as the standard allows: CONNECTING -> OPEN only with `open` (from a
-//!   200 `text/event-stream` response), OPEN -> CONNECTING only with `error` (reestablish),
-//!   anything -> CLOSED only by `close()` or by failing (with `error` and a reason);
-//! - CLOSED is final: once closed, every input answers nothing (no event, no request, no timer);
-//! - `open` fires once per CONNECTING -> OPEN; `error` fires exactly when readyState goes to
-//!   CONNECTING (reestablish) or to CLOSED by failure, and carries a reason only in the latter;
+//! - readyState moves only as the standard allows, and only with its action: CONNECTING -> OPEN
+//!   with `Open`, OPEN -> CONNECTING with `Reconnecting`, anything -> CLOSED by `close()` (no
+//!   event) or by failing (`Failed` with a reason, exactly once);
+//! - CLOSED is final: once closed, every input yields nothing (no action, no timer);
+//! - `Events` comes exactly when a chunk completed events; `Open` and `Reconnecting` only with
+//!   their transitions; `Abort` only while a request or a body is live;
 //! - a request goes out only when the model says one may (after `start`, after a due
-//!   reconnection timer, after a polling batch ends, on a recycle), never when closed;
-//! - a polling response that ends starts the next poll at once, except an empty one that came
-//!   sooner than the reconnection time: then a silent pause (no event, readyState unchanged)
-//!   until the reconnection time after that request;
-//! - `next_timeout` is set only while waiting to reconnect (then always, no sooner than the
-//!   reconnection time and no later than the backoff's cap) or while a request is out with a
-//!   heartbeat configured (then always, exactly the heartbeat after the last activity);
-//! - a timer firing early does nothing; `events` is set exactly when the batch holds events;
-//! - the request carries the last event ID exactly when it is non-empty.
+//!   reconnection timer, after a polling batch, on a replacement), never for a page's stream,
+//!   never when closed, and carries the last event ID exactly when it is non-empty;
+//! - a polling batch that ends keeps readyState OPEN: the next poll at once, or, after a prompt
+//!   answer without events, a silent pause no shorter than the first pace;
+//! - `poll_timeout` is set while waiting (no sooner than the reconnection time, no later than
+//!   the backoff's cap, for a reconnection) and while a request is live with a heartbeat
+//!   (exactly the heartbeat after the last activity), and never otherwise;
+//! - a timer that fires early does nothing; an input yields a bounded number of actions.
 #![no_main]
 
-use eventsource_wasm::connection::{Backoff, Config, Connection, ReadyState, Step};
+use eventsource_wasm::connection::{
+    Action, Backoff, Config, Connection, Mode, NetworkError, ReadyState, FIRST_POLL_PACE,
+};
 use libfuzzer_sys::arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
 
-/// Where the model thinks the connection stands (the state machine's private phase).
+/// Where the model thinks the connection stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
+    Idle,
     Requesting,
     Streaming,
-    Waiting,
+    /// Waiting to reconnect (`silent`: a polling pause, readyState OPEN).
+    Waiting { silent: bool },
     Done,
 }
 
@@ -65,10 +69,11 @@ const CHUNKS: &[&[u8]] = &[
     b"\n",
     b"\xEF\xBB\xBFdata: bom\n\n",
     b"id: \x00nul\n\n",
+    b"id: \xff\ndata: z\n\n",
     b"event: t\ndata\n\n",
 ];
 
-/// `ESW_FUZZ_TRACE=1 cargo fuzz run connection <artifact>` prints every input and step.
+/// `ESW_FUZZ_TRACE=1 cargo fuzz run connection <artifact>` prints every input and its actions.
 fn trace() -> bool {
     static TRACE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     *TRACE.get_or_init(|| std::env::var_os("ESW_FUZZ_TRACE").is_some())
@@ -105,13 +110,8 @@ fn config(u: &mut Unstructured<'_>) -> Result<Config> {
     } else {
         None
     };
-    let last_event_id_query_parameter = if u.ratio(1, 4)? {
-        Some(String::from_utf8_lossy(&bytes(u, 4)?).into_owned())
-    } else {
-        None
-    };
     Ok(Config {
-        polling: u.arbitrary()?,
+        mode: *u.choose(&[Mode::Network, Mode::Polling, Mode::Readable])?,
         heartbeat_timeout,
         max_event_size: if u.arbitrary()? {
             usize::from(u.int_in_range(1u8..=64)?)
@@ -119,7 +119,11 @@ fn config(u: &mut Unstructured<'_>) -> Result<Config> {
             eventsource_wasm::parser::DEFAULT_MAX_EVENT_SIZE
         },
         backoff,
-        last_event_id_query_parameter,
+        last_event_id: if u.ratio(1, 4)? {
+            String::from_utf8_lossy(&bytes(u, 4)?).into_owned()
+        } else {
+            String::new()
+        },
     })
 }
 
@@ -139,19 +143,10 @@ struct Checker {
     config: Config,
     phase: Phase,
     state: ReadyState,
-    /// When the model last armed the heartbeat (the `now` of the last activity).
-    heartbeat_from: Option<u64>,
-    /// The `now` at which the reconnection wait began.
+    /// The `now` of the last activity that (re)armed the heartbeat.
+    heartbeat_from: u64,
+    /// The `now` at which the current wait began.
     waiting_since: u64,
-    /// The `now` of the last request sent.
-    requested_at: u64,
-    /// A non-empty chunk arrived since the last request.
-    got_bytes: bool,
-    /// The length of the chunk being checked (set by the caller before `check("chunk")`).
-    chunk_len: usize,
-    /// The wait is a polling pause (an empty answer came sooner than the reconnection time:
-    /// poll again at `requested_at + reconnection time`, silently), not a reconnection.
-    silent_wait: bool,
 }
 
 impl Checker {
@@ -159,77 +154,66 @@ impl Checker {
         Checker {
             conn: Connection::new(config.clone()),
             config,
-            phase: Phase::Requesting,
+            phase: Phase::Idle,
             state: ReadyState::Connecting,
-            heartbeat_from: None,
+            heartbeat_from: 0,
             waiting_since: 0,
-            requested_at: 0,
-            got_bytes: false,
-            chunk_len: 0,
-            silent_wait: false,
         }
     }
 
-    /// Checks one step against the model and moves the model on. `input` names the input,
-    /// `allowed_request` says whether this input may send a request.
-    fn check(&mut self, input: &str, step: Step, allowed_request: bool, now: u64) {
-        if trace() {
-            eprintln!(
-                "{input} at {now}: {step:?} -> {:?}, next {:?}",
-                self.conn.ready_state(),
-                self.conn.next_timeout()
-            );
-        }
+    fn readable(&self) -> bool {
+        self.config.mode == Mode::Readable
+    }
+
+    /// Drains the actions of one input and checks them against the model, then moves the
+    /// model on. `may_send`: this input may send a request; `chunk_events`: the input was a
+    /// chunk (its batch decides `Events`).
+    fn check(&mut self, input: &str, may_send: bool, chunk: bool, now: u64) {
+        let actions: Vec<Action> = std::iter::from_fn(|| self.conn.poll_action())
+            .take(17)
+            .collect();
+        assert!(actions.len() <= 16, "{input}: too many actions {actions:?}");
         let before = self.state;
         let after = self.conn.ready_state();
         let was = self.phase;
-        let ctx = || format!("{input}: {before:?} -> {after:?}, phase was {was:?}, {step:?}");
+        if trace() {
+            eprintln!(
+                "{input} at {now}: {actions:?} -> {after:?}, next {:?}",
+                self.conn.poll_timeout()
+            );
+        }
+        let ctx = || format!("{input}: {before:?} -> {after:?}, phase was {was:?}, {actions:?}");
+        let has = |f: &dyn Fn(&Action) -> bool| actions.iter().filter(|a| f(a)).count();
+        let opens = has(&|a| matches!(a, Action::Open));
+        let reconnects = has(&|a| matches!(a, Action::Reconnecting));
+        let fails = has(&|a| matches!(a, Action::Failed(_)));
+        let sends = has(&|a| matches!(a, Action::Send(_)));
+        let events = has(&|a| matches!(a, Action::Events));
+        let aborts = has(&|a| matches!(a, Action::Abort));
 
         // CLOSED is final, and nothing happens once closed.
         if before == ReadyState::Closed {
             assert_eq!(after, ReadyState::Closed, "left CLOSED: {}", ctx());
-            assert_eq!(
-                step,
-                Step::default(),
-                "a closed connection acted: {}",
-                ctx()
-            );
-            assert_eq!(
-                self.conn.next_timeout(),
-                None,
-                "timer after close: {}",
-                ctx()
-            );
+            assert!(actions.is_empty(), "a closed connection acted: {}", ctx());
+            assert_eq!(self.conn.poll_timeout(), None, "timer: {}", ctx());
             return;
         }
-        // Allowed transitions, each with its event.
+        // Allowed transitions, each with its action.
         match (before, after) {
-            (ReadyState::Connecting, ReadyState::Open) => {
-                assert!(step.open && !step.error, "OPEN without open: {}", ctx())
-            }
+            (ReadyState::Connecting, ReadyState::Open) => assert_eq!(opens, 1, "{}", ctx()),
             (ReadyState::Open, ReadyState::Connecting) => {
-                assert!(step.error && step.failure.is_none(), "{}", ctx())
+                assert_eq!(reconnects, 1, "{}", ctx())
             }
-            (_, ReadyState::Closed) => {
-                if input == "close" {
-                    assert!(
-                        !step.error && !step.open && !step.events && !step.request,
-                        "{}",
-                        ctx()
-                    );
-                } else {
-                    assert!(
-                        step.error && step.failure.is_some(),
-                        "failed silently: {}",
-                        ctx()
-                    );
-                }
+            (_, ReadyState::Closed) if input == "close" => {
+                assert_eq!(opens + reconnects + fails + sends + events, 0, "{}", ctx())
             }
+            (_, ReadyState::Closed) => assert_eq!(fails, 1, "failed silently: {}", ctx()),
             (ReadyState::Connecting, ReadyState::Connecting)
             | (ReadyState::Open, ReadyState::Open) => {}
             (ReadyState::Closed, _) => unreachable!("handled above"),
         }
-        if step.open {
+        assert!(opens <= 1 && reconnects <= 1 && fails <= 1 && sends <= 1, "{}", ctx());
+        if opens == 1 {
             assert_eq!(
                 (before, after),
                 (ReadyState::Connecting, ReadyState::Open),
@@ -237,158 +221,104 @@ impl Checker {
                 ctx()
             );
         }
-        if step.error {
-            assert!(after != ReadyState::Open, "error while OPEN: {}", ctx());
-            assert_eq!(
-                step.failure.is_some(),
-                after == ReadyState::Closed,
-                "{}",
-                ctx()
-            );
-        }
-        assert!(
-            step.failure.is_none() || step.error,
-            "reason without error: {}",
-            ctx()
-        );
-        if input == "chunk" {
-            // The batch is what the last chunk completed (it stays until the next chunk).
-            assert_eq!(
-                step.events,
-                self.conn.batch().events() > 0,
-                "events flag: {}",
-                ctx()
-            );
-        } else {
-            assert!(!step.events, "events from elsewhere: {}", ctx());
-        }
-        if step.request {
-            assert!(allowed_request, "unexpected request: {}", ctx());
-            assert!(
-                after != ReadyState::Closed,
-                "request while closed: {}",
-                ctx()
-            );
-        }
-        if step.abort {
-            assert!(
-                matches!(self.phase, Phase::Requesting | Phase::Streaming),
-                "abort with nothing in flight: {}",
-                ctx()
-            );
-        }
-
-        // A polling response that ends: the next poll goes out at once, unless the answer was
-        // empty and came sooner than the reconnection time (then a silent pause until then).
-        let polling_end = input == "end"
-            && self.config.polling
-            && was == Phase::Streaming
-            && after != ReadyState::Closed;
-        let silent = polling_end
-            && !self.got_bytes
-            && now
-                < self
-                    .requested_at
-                    .saturating_add(self.conn.reconnection_time());
-        if polling_end {
-            assert_eq!(
-                after,
-                before,
-                "a polling batch changed readyState: {}",
-                ctx()
-            );
-            if silent {
-                assert_eq!(step, Step::default(), "polling pause: {}", ctx());
-            } else {
-                assert!(step.request && !step.error, "next poll: {}", ctx());
-            }
-        }
-
-        // Move the model on.
-        let phase = if after == ReadyState::Closed {
-            Phase::Done
-        } else if step.request {
-            self.heartbeat_from = Some(now);
-            self.requested_at = now;
-            self.got_bytes = false;
-            Phase::Requesting
-        } else if step.error {
-            // Reestablishing: CONNECTING, waiting out the reconnection time.
+        if reconnects == 1 {
             assert_eq!(after, ReadyState::Connecting, "{}", ctx());
-            self.waiting_since = now;
-            self.silent_wait = false;
-            Phase::Waiting
-        } else if silent {
-            self.waiting_since = now;
-            self.silent_wait = true;
-            Phase::Waiting
-        } else if input == "response" && self.phase == Phase::Requesting {
-            self.heartbeat_from = Some(now);
-            Phase::Streaming
+        }
+        if fails == 1 {
+            assert_eq!(after, ReadyState::Closed, "{}", ctx());
+        }
+        if chunk {
+            assert_eq!(events, usize::from(self.conn.batch().events() > 0), "{}", ctx());
         } else {
-            if input == "chunk" && self.phase == Phase::Streaming {
-                self.heartbeat_from = Some(now);
-                if self.chunk_len > 0 {
-                    self.got_bytes = true;
-                }
-            }
-            self.phase
-        };
-        self.phase = phase;
-        self.state = after;
-
-        // next_timeout only when waiting or with a heartbeat, and then always.
-        let next = self.conn.next_timeout();
-        match self.phase {
-            Phase::Done => assert_eq!(next, None, "timer: {}", ctx()),
-            Phase::Waiting if self.silent_wait => {
-                let at = next.unwrap_or_else(|| panic!("polling pause without a timer: {}", ctx()));
-                let want = self
-                    .requested_at
-                    .saturating_add(self.conn.reconnection_time());
-                assert_eq!(at, want, "polling pause until: {}", ctx());
-                assert!(
-                    at > self.waiting_since,
-                    "a pause that is already over: {}",
+            assert_eq!(events, 0, "events from elsewhere: {}", ctx());
+        }
+        if aborts > 0 {
+            assert!(
+                matches!(was, Phase::Requesting | Phase::Streaming),
+                "abort with nothing live: {}",
+                ctx()
+            );
+        }
+        for action in &actions {
+            if let Action::Send(request) = action {
+                assert!(may_send, "unexpected request: {}", ctx());
+                assert!(!self.readable(), "a page's stream sent a request: {}", ctx());
+                let id = self.conn.parser().last_event_id();
+                assert_eq!(
+                    request.last_event_id.as_deref(),
+                    (!id.is_empty()).then_some(id),
+                    "Last-Event-ID: {}",
                     ctx()
                 );
             }
-            Phase::Waiting => {
+        }
+
+        // A polling batch that ends: readyState stays OPEN.
+        let polling_end = input == "end"
+            && self.config.mode == Mode::Polling
+            && was == Phase::Streaming;
+        if polling_end {
+            assert_eq!(after, before, "a polling batch changed readyState: {}", ctx());
+            assert_eq!(opens + reconnects + fails, 0, "{}", ctx());
+        }
+
+        // Move the model on.
+        self.phase = if after == ReadyState::Closed {
+            Phase::Done
+        } else if sends == 1 {
+            self.heartbeat_from = now;
+            Phase::Requesting
+        } else if reconnects == 1 {
+            self.waiting_since = now;
+            Phase::Waiting { silent: false }
+        } else if polling_end {
+            self.waiting_since = now;
+            Phase::Waiting { silent: true }
+        } else if opens == 1 || (input == "response" && was == Phase::Requesting) {
+            self.heartbeat_from = now;
+            Phase::Streaming
+        } else {
+            if chunk && was == Phase::Streaming {
+                self.heartbeat_from = now;
+            }
+            was
+        };
+        self.state = after;
+
+        // poll_timeout only when waiting or with a heartbeat, and then always.
+        let next = self.conn.poll_timeout();
+        match self.phase {
+            Phase::Done | Phase::Idle => assert_eq!(next, None, "timer: {}", ctx()),
+            Phase::Waiting { silent: true } => {
+                let at = next.unwrap_or_else(|| panic!("polling pause without a timer: {}", ctx()));
+                assert!(at > self.waiting_since, "a pause already over: {}", ctx());
+                assert!(
+                    at.saturating_sub(self.waiting_since) <= FIRST_POLL_PACE.max(self.conn.reconnection_time()),
+                    "a pause longer than the reconnection time: {}",
+                    ctx()
+                );
+            }
+            Phase::Waiting { silent: false } => {
                 let at = next.unwrap_or_else(|| panic!("waiting without a timer: {}", ctx()));
                 let delay = at.saturating_sub(self.waiting_since);
                 let base = self.conn.reconnection_time();
                 let wanted = base.min(u64::MAX - self.waiting_since);
-                assert!(
-                    delay >= wanted,
-                    "reconnects sooner than retry ({delay} < {base}): {}",
-                    ctx()
-                );
+                assert!(delay >= wanted, "sooner than retry ({delay} < {base}): {}", ctx());
                 let cap = self.config.backoff.map_or(base, |b| b.max.max(base));
-                assert!(
-                    delay <= cap,
-                    "waits past the backoff cap ({delay} > {cap}): {}",
-                    ctx()
-                );
+                assert!(delay <= cap, "past the backoff cap ({delay} > {cap}): {}", ctx());
             }
-            Phase::Requesting | Phase::Streaming => match self.config.heartbeat_timeout {
-                None => assert_eq!(next, None, "timer without heartbeat: {}", ctx()),
-                Some(t) => {
-                    let from = self.heartbeat_from.unwrap_or(0);
-                    assert_eq!(next, Some(from.saturating_add(t)), "heartbeat: {}", ctx());
+            Phase::Requesting | Phase::Streaming => {
+                match self.config.heartbeat_timeout.filter(|_| !self.readable()) {
+                    None => assert_eq!(next, None, "timer without heartbeat: {}", ctx()),
+                    Some(t) => assert_eq!(
+                        next,
+                        Some(self.heartbeat_from.saturating_add(t)),
+                        "heartbeat: {}",
+                        ctx()
+                    ),
                 }
-            },
+            }
         }
-
-        // Last-Event-ID goes out exactly when the last event ID is non-empty.
-        let id = self.conn.last_event_id().to_vec();
-        let request = self.conn.request();
-        let sent = request.last_event_id.is_some() || request.query.is_some();
-        assert_eq!(sent, !id.is_empty(), "last event id {id:?}: {request:?}");
-        if let Some(header) = request.last_event_id {
-            assert_eq!(header, id.as_slice());
-            assert!(self.config.last_event_id_query_parameter.is_none());
-        }
-        assert_eq!(request.x_requested_with, self.config.polling);
     }
 }
 
@@ -396,17 +326,16 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
     let config = config(u)?;
     let mut c = Checker::new(config);
     let mut now: u64 = u64::from(u.arbitrary::<u32>()?);
-    // A driver sends the first request at once (inputs before `start` are outside the contract).
-    let step = c.conn.start(now);
-    c.check("start", step, true, now);
+    // A driver starts the source at once (inputs before `start` are outside the contract).
+    c.conn.start(now);
+    c.check("start", true, false, now);
     let steps = u.int_in_range(0u16..=400)?;
     for _ in 0..steps {
         if u.is_empty() {
             break;
         }
         now = advance(u, now)?;
-        let op = u.int_in_range(0u8..=10)?;
-        match op {
+        match u.int_in_range(0u8..=11)? {
             0 | 1 => {
                 let status = *u.choose(STATUSES)?;
                 let ctype = if u.ratio(1, 8)? {
@@ -416,8 +345,9 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
                 } else {
                     Some(String::from(*u.choose(CONTENT_TYPES)?))
                 };
-                let step = c.conn.on_response(status, ctype.as_deref(), now);
-                c.check("response", step, false, now);
+                c.conn
+                    .handle_response(status, ctype.as_deref(), u.arbitrary()?, now);
+                c.check("response", false, false, now);
             }
             2..=4 => {
                 let chunk: Vec<u8> = if u.arbitrary()? {
@@ -425,50 +355,54 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
                 } else {
                     bytes(u, 64)?
                 };
-                c.chunk_len = chunk.len();
-                let step = c.conn.on_chunk(&chunk, now);
-                c.check("chunk", step, false, now);
+                c.conn.handle_chunk(&chunk, now);
+                c.check("chunk", false, true, now);
             }
             5 => {
-                let polling_batch = c.config.polling && c.phase == Phase::Streaming;
-                let step = c.conn.on_end(now);
-                c.check("end", step, polling_batch, now);
+                let may = c.config.mode == Mode::Polling && c.phase == Phase::Streaming;
+                c.conn.handle_end(now);
+                c.check("end", may, false, now);
             }
             6 => {
-                let step = c.conn.on_network_error(now);
-                c.check("network error", step, false, now);
+                let kind = *u.choose(&[
+                    NetworkError::Transient,
+                    NetworkError::Futile,
+                    NetworkError::Aborted,
+                ])?;
+                c.conn.handle_network_error(kind, now);
+                c.check("network error", false, false, now);
             }
             7 => {
-                // The driver calls it only between events (see its docs).
-                if c.conn.is_between_events() {
-                    let may = c.phase == Phase::Streaming;
-                    let step = c.conn.on_recycle(now);
-                    c.check("recycle", step, may, now);
-                }
+                let may = c.phase == Phase::Streaming && !c.readable();
+                c.conn.handle_replace(now);
+                c.check("replace", may, false, now);
             }
             8 => {
                 // The timer: sometimes exactly when asked, sometimes at a random time.
-                let at = match c.conn.next_timeout() {
+                let at = match c.conn.poll_timeout() {
                     Some(t) if u.arbitrary()? => t,
                     _ => now,
                 };
-                let due = c.conn.next_timeout().is_some_and(|t| at >= t);
-                let may = due && c.phase == Phase::Waiting;
-                let step = c.conn.on_timeout(at);
+                let due = c.conn.poll_timeout().is_some_and(|t| at >= t);
+                let may = due && matches!(c.phase, Phase::Waiting { .. });
+                c.conn.handle_timeout(at);
                 if !due {
-                    assert_eq!(step, Step::default(), "a timer that was not due acted");
+                    assert_eq!(c.conn.poll_action(), None, "a timer that was not due acted");
                 }
-                c.check("timeout", step, may, at);
+                c.check("timeout", may, false, at);
                 now = at;
             }
             9 => {
-                let step = c.conn.close();
-                c.check("close", step, false, now);
+                c.conn.close();
+                c.check("close", false, false, now);
+            }
+            10 => {
+                c.conn.reset();
+                c.check("reset", false, false, now);
             }
             _ => {
-                c.chunk_len = 0;
-                let step = c.conn.on_chunk(b"", now);
-                c.check("chunk", step, false, now);
+                c.conn.handle_no_body();
+                c.check("no body", false, false, now);
             }
         }
     }
