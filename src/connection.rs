@@ -25,7 +25,7 @@
 use crate::batch::Batch;
 use crate::parser::{Error, Parser};
 use alloc::borrow::Cow;
-use alloc::collections::VecDeque;
+use alloc::vec::Vec;
 
 /// The `readyState` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -198,7 +198,8 @@ pub struct Connection {
     parser: Parser,
     batch: Batch,
     phase: Phase,
-    actions: VecDeque<Action>,
+    /// The actions not yet taken, in order (an input queues at most a few).
+    actions: Vec<Action>,
     reconnection_time: u64,
     /// Consecutive attempts that ended without a byte of body (for the backoff).
     failures: u32,
@@ -216,7 +217,7 @@ impl Connection {
             config,
             batch: Batch::default(),
             phase: Phase::Idle,
-            actions: VecDeque::new(),
+            actions: Vec::new(),
             reconnection_time: DEFAULT_RECONNECTION_TIME,
             failures: 0,
             poll_pace: 0,
@@ -263,7 +264,12 @@ impl Connection {
 
     /// The next thing the driver must do, if any.
     pub fn poll_action(&mut self) -> Option<Action> {
-        self.actions.pop_front()
+        // A handful at most: taking from the front of a Vec is cheaper than carrying a deque.
+        (!self.actions.is_empty()).then(|| self.actions.remove(0))
+    }
+
+    fn push(&mut self, action: Action) {
+        self.actions.push(action);
     }
 
     /// When the driver must call [`Connection::handle_timeout`], if at all.
@@ -288,7 +294,7 @@ impl Connection {
                 heartbeat_at: None,
                 events: false,
             };
-            self.actions.push_back(Action::Open);
+            self.push(Action::Open);
         } else {
             self.send(false, now);
         }
@@ -332,7 +338,7 @@ impl Connection {
         // "Announce the connection": only from CONNECTING. A poll or a replacement that
         // continues an open stream announces nothing: the page sees one stream.
         if !open {
-            self.actions.push_back(Action::Open);
+            self.push(Action::Open);
         }
     }
 
@@ -361,7 +367,7 @@ impl Connection {
         let result = self.parser.feed(bytes, &mut self.batch);
         if self.batch.events() > 0 {
             *events = true;
-            self.actions.push_back(Action::Events);
+            self.push(Action::Events);
         }
         if let Some(millis) = self.batch.retry() {
             self.reconnection_time = millis;
@@ -445,7 +451,7 @@ impl Connection {
             } if now >= at => {
                 // Silence for too long: drop this request and reestablish.
                 self.parser.end_of_stream();
-                self.actions.push_back(Action::Abort);
+                self.push(Action::Abort);
                 self.reestablish(now);
             }
             _ => {}
@@ -461,7 +467,7 @@ impl Connection {
         if matches!(self.phase, Phase::Streaming { .. }) && self.config.mode != Mode::Readable {
             self.batch.expect_resume(self.parser.last_event_id());
             self.parser.end_of_stream();
-            self.actions.push_back(Action::Abort);
+            self.push(Action::Abort);
             self.send(true, now);
         }
     }
@@ -481,7 +487,7 @@ impl Connection {
             self.phase,
             Phase::Requesting { .. } | Phase::Streaming { .. }
         ) {
-            self.actions.push_back(Action::Abort);
+            self.push(Action::Abort);
         }
         self.phase = Phase::Closed;
     }
@@ -494,18 +500,17 @@ impl Connection {
         };
         let id = self.parser.last_event_id();
         let last_event_id = (!id.is_empty()).then(|| id.to_vec());
-        self.actions
-            .push_back(Action::Send(Request { last_event_id }));
+        self.push(Action::Send(Request { last_event_id }));
     }
 
     /// "Fail the connection": CLOSED, `error`, never reconnect. `abort`: the request is still
     /// alive (not when it just ended or failed).
     fn fail(&mut self, why: Failure, abort: bool) {
         if abort {
-            self.actions.push_back(Action::Abort);
+            self.push(Action::Abort);
         }
         self.phase = Phase::Closed;
-        self.actions.push_back(Action::Failed(why));
+        self.push(Action::Failed(why));
     }
 
     /// "Reestablish the connection": CONNECTING, `error`, wait the reconnection time (more with
@@ -514,7 +519,7 @@ impl Connection {
         let until = now.saturating_add(self.delay());
         self.failures = self.failures.saturating_add(1);
         self.phase = Phase::Waiting { open: false, until };
-        self.actions.push_back(Action::Reconnecting);
+        self.push(Action::Reconnecting);
     }
 
     /// The wait before the next attempt: the reconnection time, times `factor` per earlier
