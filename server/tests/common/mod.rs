@@ -17,7 +17,7 @@ use tokio::time::timeout;
 /// Upper bound for any single wait in a test.
 pub const WAIT: Duration = Duration::from_secs(10);
 
-/// A config for tests: free ports, fast producers, nothing mounted.
+/// A config for tests: free ports, fast producers, nothing mounted, the test routes on.
 pub fn config() -> Config {
     Config {
         port: 0,
@@ -25,6 +25,7 @@ pub fn config() -> Config {
         mounts: Vec::new(),
         stats_interval: Duration::from_millis(20),
         ticker_interval: Duration::from_millis(20),
+        test_routes: true,
         ..Config::default()
     }
 }
