@@ -111,7 +111,7 @@ impl Default for Config {
 /// What the command line asked for.
 #[derive(Debug)]
 pub enum Command {
-    Run(Config),
+    Run(Box<Config>),
     Help,
 }
 
@@ -202,7 +202,7 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, String>
     if !mounts.is_empty() {
         cfg.mounts = mounts;
     }
-    Ok(Command::Run(cfg))
+    Ok(Command::Run(Box::new(cfg)))
 }
 
 fn num<T: std::str::FromStr>(flag: &str, v: &str) -> Result<T, String> {
@@ -319,6 +319,39 @@ mod tests {
         assert!(parse(args("--bogus")).is_err());
         assert!(parse(args("--port")).is_err());
         assert!(matches!(parse(args("--help")), Ok(Command::Help)));
+        let Ok(Command::Run(c)) = parse(args(
+            "--test-routes --allow-origin HTTP://LocalHost:3000/ --allow-origin=https://a.example \
+             --allow-host Dev.Test --allow-host ::1 --max-streams 5 --max-connections=9 \
+             --answer-pace-ms 0",
+        )) else {
+            panic!("parse failed")
+        };
+        assert!(c.test_routes);
+        assert_eq!(
+            c.allow_origins,
+            vec!["http://localhost:3000", "https://a.example"]
+        );
+        assert_eq!(c.allow_hosts, vec!["dev.test", "[::1]"]);
+        assert_eq!((c.max_streams, c.max_connections), (5, 9));
+        assert_eq!(c.answer_pace, Duration::ZERO);
+        let Ok(Command::Run(d)) = parse(args("")) else {
+            panic!("parse failed")
+        };
+        assert!(!d.test_routes, "no test routes by default");
+        assert_eq!((d.max_streams, d.max_connections), (1024, 4096));
+        for bad in [
+            "--test-routes=1",
+            "--allow-origin *",
+            "--allow-origin http://a/path",
+            "--allow-origin 127.0.0.1:3000",
+            "--allow-host a/b",
+            "--allow-host host:80",
+            "--max-streams 0",
+            "--max-connections 1000001",
+            "--answer-pace-ms 1001",
+        ] {
+            assert!(parse(args(bad)).is_err(), "{bad}");
+        }
         assert_eq!(
             parse(args("")).map(|c| matches!(c, Command::Run(c) if c.mounts.len() == 4)),
             Ok(true)

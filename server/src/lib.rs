@@ -153,6 +153,8 @@ pub fn raise_open_file_limit() -> Option<(u64, u64)> {
             }
         }
     }
+    // rlim_t is u64 on Linux but not everywhere.
+    #[allow(clippy::unnecessary_cast)]
     Some((lim.rlim_cur as u64, lim.rlim_max as u64))
 }
 

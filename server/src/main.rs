@@ -8,7 +8,7 @@ use sse_server::cli::{self, Command, USAGE};
 
 fn main() -> ExitCode {
     let config = match cli::parse(std::env::args().skip(1)) {
-        Ok(Command::Run(c)) => c,
+        Ok(Command::Run(c)) => *c,
         Ok(Command::Help) => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

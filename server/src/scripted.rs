@@ -30,16 +30,14 @@ const MAX_COUNT: u64 = 100_000_000;
 type Res = Result<Response<Body>, BadRequest>;
 
 /// A streamed response: the head is returned now, the body comes from the sink.
-/// `Err` is the 503 to answer when `--max-streams` are open already.
+/// `None` when `--max-streams` are open already (the caller answers [`busy`]).
 fn stream(
     app: &App,
     status: StatusCode,
     ctype: Option<&str>,
     capacity: usize,
-) -> Result<(Response<Body>, Sink), Response<Body>> {
-    let Some((sink, body)) = app.sink(capacity) else {
-        return Err(http_util::busy(app.config.max_streams));
-    };
+) -> Option<(Response<Body>, Sink)> {
+    let (sink, body) = app.sink(capacity)?;
     let mut r = Response::new(body);
     *r.status_mut() = status;
     match ctype {
@@ -49,7 +47,12 @@ fn stream(
     if ctype == Some("none") {
         r.headers_mut().remove(CONTENT_TYPE);
     }
-    Ok((r, sink))
+    Some((r, sink))
+}
+
+/// The 503 past `--max-streams`.
+fn busy(app: &App) -> Res {
+    Ok(http_util::busy(app.config.max_streams))
 }
 
 fn status_param(q: &Query, default: u16) -> Result<StatusCode, BadRequest> {
@@ -112,8 +115,8 @@ pub fn script(app: &App, q: &Query) -> Res {
     cuts.sort_unstable();
     cuts.dedup();
     let (mut resp, mut sink) = match stream(app, status, Some(&ctype), 4) {
-        Ok(s) => s,
-        Err(busy) => return Ok(busy),
+        Some(s) => s,
+        None => return busy(app),
     };
     for h in q.all("header") {
         let colon = h
@@ -153,8 +156,8 @@ pub fn echo(app: &App, method: &Method, url: &str, h: &HeaderMap, q: &Query) -> 
     let frame = format!("event: headers\ndata: {json}\n\n");
     let hold = q.flag("hold");
     let (resp, mut sink) = match stream(app, StatusCode::OK, None, 2) {
-        Ok(s) => s,
-        Err(busy) => return Ok(busy),
+        Some(s) => s,
+        None => return busy(app),
     };
     tokio::spawn(async move {
         if sink.send(frame).await && hold {
@@ -216,8 +219,8 @@ pub fn counter(app: &App, h: &HeaderMap, q: &Query) -> Res {
         EVENT_STREAM.to_owned()
     };
     let (resp, mut sink) = match stream(app, StatusCode::OK, Some(&ctype), 8) {
-        Ok(s) => s,
-        Err(busy) => return Ok(busy),
+        Some(s) => s,
+        None => return busy(app),
     };
     tokio::spawn(async move {
         if let Some(r) = retry {
@@ -266,8 +269,8 @@ pub fn endless(app: &App, q: &Query) -> Res {
     let total: u64 = q.num_or("total", 256u64 << 20)?.min(MAX_TOTAL);
     let chunk: usize = q.num_or("chunk", 16384usize)?.clamp(64, 4 << 20);
     let (resp, mut sink) = match stream(app, StatusCode::OK, None, 4) {
-        Ok(s) => s,
-        Err(busy) => return Ok(busy),
+        Some(s) => s,
+        None => return busy(app),
     };
     // "data: " + padding + "\n\n" makes exactly event_size bytes (the id line is extra).
     let pad = "x".repeat(event_size.saturating_sub(8));
@@ -299,8 +302,8 @@ pub fn giant(app: &App, q: &Query) -> Res {
     let size: u64 = q.num_or("size", 100u64 << 20)?.min(MAX_TOTAL);
     let newline = q.flag("newline");
     let (resp, mut sink) = match stream(app, StatusCode::OK, None, 4) {
-        Ok(s) => s,
-        Err(busy) => return Ok(busy),
+        Some(s) => s,
+        None => return busy(app),
     };
     tokio::spawn(async move {
         let xs = Bytes::from(vec![b'x'; BIG_WRITE]);
@@ -356,8 +359,8 @@ pub async fn corpus(app: &App, name: &str) -> Res {
     };
     let len = file.metadata().await.map(|m| m.len()).unwrap_or(0);
     let (resp, mut sink) = match stream(app, StatusCode::OK, None, 4) {
-        Ok(s) => s,
-        Err(busy) => return Ok(busy),
+        Some(s) => s,
+        None => return busy(app),
     };
     tokio::spawn(async move {
         let mut sent: u64 = 0;

@@ -8,6 +8,8 @@ use sse_server::Config;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+type Headers<'a> = &'a [(&'a str, &'a str)];
+
 const AUTH: (&str, &str) = ("Authorization", "Bearer demo");
 const JSON: (&str, &str) = ("Content-Type", "application/json");
 
@@ -47,7 +49,7 @@ async fn error_of(r: &mut Resp) -> String {
 async fn refuses_without_the_token_and_checks_the_body() {
     let srv = start().await;
     let body = r#"{"prompt":"hello"}"#;
-    let cases: [(&[(&str, &str)], &str, u16); 9] = [
+    let cases: [(Headers, &str, u16); 9] = [
         (&[JSON], body, 401),
         (&[JSON, ("Authorization", "Bearer nope")], body, 401),
         (&[JSON, ("Authorization", "Basic ZGVtbzpkZW1v")], body, 401),
