@@ -14,8 +14,9 @@
 //   text        the answer so far;  tokens: tokens received;  ids: their ids, in order
 //   lastEventId the newest event's lastEventId;  requests: POSTs made (1 + reconnections)
 //   expected    the token count `done` announced (null before);  error: why it failed (or null)
-// Query: mode, prompt, pace (ms between tokens), drop_after (test routes only), retry (ms),
-// autostart=1.
+//   ready       the package is loaded;  fromReadableStream: whether it has that static
+// Query: mode, prompt, token, pace (ms between tokens), drop_after (test routes only),
+// retry (ms), autostart=1.
 
 const API = '/api/answer';
 const PACKAGE_URL = '/dist/index.js';
@@ -33,6 +34,8 @@ const llm = {
   requests: 0,
   expected: null,
   error: null,
+  ready: false,
+  fromReadableStream: false,
 };
 window.llm = llm;
 
@@ -224,6 +227,7 @@ async function boot() {
     document.querySelector(`input[name="mode"][value="${params.get('mode')}"]`).checked = true;
   }
   if (params.has('prompt')) $('prompt').value = params.get('prompt');
+  if (params.has('token')) $('token').value = params.get('token');
   $('ask').addEventListener('submit', (e) => {
     e.preventDefault();
     ask();
@@ -237,13 +241,15 @@ async function boot() {
     llm.error = 'package missing';
     return;
   }
-  if (typeof EventSourceClass.fromReadableStream !== 'function') {
+  llm.fromReadableStream = typeof EventSourceClass.fromReadableStream === 'function';
+  if (!llm.fromReadableStream) {
     // The package predates EventSource.fromReadableStream: only the fetch-option mode works.
     const input = document.querySelector('input[name="mode"][value="stream"]');
     input.disabled = true;
     document.querySelector('input[name="mode"][value="eventsource"]').checked = true;
   }
   setState('idle');
+  llm.ready = true;
   if (params.get('autostart') === '1') ask();
 }
 
