@@ -45,7 +45,10 @@ after(async () => {
   await server?.stop();
 });
 
-/** Opens the page with `query`, waits for it to load the package; skips when it cannot run. */
+/**
+ * Opens the page with `query`, waits for it to load the package, and presses Ask; skips when
+ * the package cannot run the page.
+ */
 async function open(t, query) {
   if (!polyfillBuilt()) {
     t.skip('dist/ is not built');
@@ -63,6 +66,7 @@ async function open(t, query) {
     t.skip('the package has no EventSource.fromReadableStream (nor, then, the fetch option) yet');
     return null;
   }
+  await page.click('#send');
   return { page, context, errors };
 }
 
@@ -72,7 +76,7 @@ async function finished(page) {
 }
 
 test('fetch + fromReadableStream: one POST, the whole answer', { timeout: 60_000 }, async (t) => {
-  const opened = await open(t, `mode=stream&pace=0&autostart=1&prompt=${encodeURIComponent(PROMPT)}`);
+  const opened = await open(t, `mode=stream&pace=0&prompt=${encodeURIComponent(PROMPT)}`);
   if (!opened) return;
   const { page, context, errors } = opened;
   try {
@@ -91,7 +95,7 @@ test('fetch + fromReadableStream: one POST, the whole answer', { timeout: 60_000
 });
 
 test('EventSource with a fetch option: dropped every 5 tokens, resumed with nothing lost or repeated', { timeout: 60_000 }, async (t) => {
-  const opened = await open(t, `mode=eventsource&pace=0&drop_after=5&retry=20&autostart=1&prompt=${encodeURIComponent(PROMPT)}`);
+  const opened = await open(t, `mode=eventsource&pace=0&drop_after=5&retry=20&prompt=${encodeURIComponent(PROMPT)}`);
   if (!opened) return;
   const { page, context, errors } = opened;
   try {
@@ -110,7 +114,7 @@ test('EventSource with a fetch option: dropped every 5 tokens, resumed with noth
 
 for (const mode of ['stream', 'eventsource']) {
   test(`a wrong token is refused with 401 and shown (${mode})`, { timeout: 60_000 }, async (t) => {
-    const opened = await open(t, `mode=${mode}&pace=0&token=nope&autostart=1`);
+    const opened = await open(t, `mode=${mode}&pace=0&token=nope`);
     if (!opened) return;
     const { page, context } = opened;
     try {
