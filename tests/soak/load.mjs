@@ -4,7 +4,9 @@
 // dropping its connection every few events and resuming with Last-Event-ID.
 //
 // Figures: events lost (must be 0) and repeated (must be 0), server RSS per stream, server and
-// load-tool CPU while publishing, latency from publish to receipt (median, p99). Both
+// load-tool CPU while publishing, latency from publish to receipt (median, p99) of the events
+// a stream got live, and apart from them of those it got replayed after a reconnection (they
+// were published while it was away, so their latency includes the reconnection). Both
 // processes raise their own open-file soft limit to the hard limit; the row fails with a
 // clear message when the hard limit is too low for the stream count.
 
@@ -100,13 +102,15 @@ export async function loadRow({ streams = 2000, rate = 20, seconds = 20, churn =
 
 /** The load figures as a table (one line per row). */
 export function loadTable(rows) {
-  const head = ['load', 'deliveries', 'lost', 'repeated', 'reconnects', 'latency median / p99 (ms)', 'server RSS per stream', 'server CPU', 'load-tool CPU', 'open files (soft/hard)'];
+  const head = ['load', 'deliveries', 'lost', 'repeated', 'reconnects', 'latency median / p99 (ms)', 'replayed: n, median / p99 (ms)', 'server RSS per stream', 'server CPU', 'load-tool CPU', 'open files (soft/hard)'];
   const ms = (us) => (us / 1000).toFixed(1);
   const body = rows.filter((x) => x.details?.latencyUs).map((x) => {
     const d = x.details;
     return [
       x.fault, String(d.received), String(d.lost), String(d.repeated), String(d.reconnects),
-      `${ms(d.latencyUs.median)} / ${ms(d.latencyUs.p99)}`, `${d.serverRssPerStreamKiB} KiB`,
+      `${ms(d.latencyUs.median)} / ${ms(d.latencyUs.p99)}`,
+      d.replayedLatencyUs.samples ? `${d.replayedLatencyUs.samples}, ${ms(d.replayedLatencyUs.median)} / ${ms(d.replayedLatencyUs.p99)}` : '-',
+      `${d.serverRssPerStreamKiB} KiB`,
       `${d.serverCpuPercent}%`, `${d.loadCpuPercent}%`, `${d.openFiles.soft}/${d.openFiles.hard}`,
     ];
   });

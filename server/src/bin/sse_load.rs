@@ -142,7 +142,13 @@ struct Totals {
     connected: AtomicUsize,
     /// Streams that got the last published id.
     finished: AtomicUsize,
+    /// Latency of events published while the stream's connection was up (µs).
     samples: Mutex<Vec<u32>>,
+    /// Latency of events published before the connection's request went out: delivered by
+    /// the server's replay after a reconnection, so they include the time away.
+    replayed: Mutex<Vec<u32>>,
+    /// From a reconnection's start (before the gate) to its response head (µs).
+    heads: Mutex<Vec<u32>>,
 }
 
 /// The clock every timestamp is read from.
@@ -226,16 +232,21 @@ async fn run(o: Opts, limits: Option<(u64, u64)>) -> Result<String, String> {
     // Every id after `start_id` up to `last` that a stream did not get (a gap, or the end it
     // never reached) is lost; received counts each id once per stream.
     let lost = expected.saturating_sub(received);
-    let mut samples =
-        std::mem::take(&mut *totals.samples.lock().unwrap_or_else(|p| p.into_inner()));
-    samples.sort_unstable();
-    let pct = |p: f64| -> u64 {
-        if samples.is_empty() {
+    let take = |m: &Mutex<Vec<u32>>| {
+        let mut v = std::mem::take(&mut *m.lock().unwrap_or_else(|p| p.into_inner()));
+        v.sort_unstable();
+        v
+    };
+    let samples = take(&totals.samples);
+    let replayed = take(&totals.replayed);
+    let heads = take(&totals.heads);
+    let pct_of = |v: &[u32], p: f64| -> u64 {
+        if v.is_empty() {
             return 0;
         }
-        let i = ((samples.len() - 1) as f64 * p).round() as usize;
-        u64::from(samples[i])
+        u64::from(v[((v.len() - 1) as f64 * p).round() as usize])
     };
+    let pct = |p: f64| pct_of(&samples, p);
     let per_stream = match (rss_idle, rss_open) {
         (Some(a), Some(b)) => format!("{:.1}", (b.saturating_sub(a)) as f64 / o.streams as f64),
         _ => "null".into(),
@@ -250,6 +261,8 @@ async fn run(o: Opts, limits: Option<(u64, u64)>) -> Result<String, String> {
             "{{\"streams\":{},\"rate\":{},\"seconds\":{},\"churn\":{},\"events\":{},\"expected\":{},",
             "\"received\":{},\"lost\":{},\"gaps\":{},\"repeated\":{},\"reconnects\":{},\"errors\":{},\"finished\":{},",
             "\"connectMs\":{},\"publishSecs\":{:.2},\"latencyUs\":{{\"median\":{},\"p99\":{},\"max\":{},\"samples\":{}}},",
+            "\"replayedLatencyUs\":{{\"median\":{},\"p99\":{},\"samples\":{}}},",
+            "\"reconnectUs\":{{\"median\":{},\"p99\":{},\"max\":{},\"samples\":{}}},",
             "\"serverRssKiB\":{{\"idle\":{},\"open\":{},\"end\":{}}},\"serverRssPerStreamKiB\":{},",
             "\"serverCpuPercent\":{},\"loadCpuPercent\":{},\"openFiles\":{{\"soft\":{},\"hard\":{}}}}}"
         ),
@@ -272,6 +285,13 @@ async fn run(o: Opts, limits: Option<(u64, u64)>) -> Result<String, String> {
         pct(0.99),
         samples.last().copied().unwrap_or(0),
         samples.len(),
+        pct_of(&replayed, 0.5),
+        pct_of(&replayed, 0.99),
+        replayed.len(),
+        pct_of(&heads, 0.5),
+        pct_of(&heads, 0.99),
+        heads.last().copied().unwrap_or(0),
+        heads.len(),
         opt(rss_idle),
         opt(rss_open),
         opt(rss_end),
@@ -417,7 +437,8 @@ async fn one_connection(
     first_connect: &mut bool,
 ) -> Result<bool, String> {
     let mut last = last.clone();
-    let mut sock = {
+    let connect_started = clock.us();
+    let (mut sock, requested_at) = {
         let _permit = gate.acquire().await.map_err(|_| "gate closed")?;
         let mut sock = tokio::time::timeout(IO_WAIT, TcpStream::connect(addr))
             .await
@@ -427,10 +448,11 @@ async fn one_connection(
         let req = format!(
             "GET /t/fanout HTTP/1.1\r\nHost: {addr}\r\nAccept: text/event-stream\r\nLast-Event-ID: {seen}\r\n\r\n"
         );
+        let requested_at = clock.us();
         sock.write_all(req.as_bytes())
             .await
             .map_err(|e| format!("write: {e}"))?;
-        sock
+        (sock, requested_at)
     };
     let mut raw: Vec<u8> = Vec::with_capacity(8192);
     let mut chunk = vec![0u8; 16 * 1024];
@@ -460,16 +482,36 @@ async fn one_connection(
     if *first_connect {
         *first_connect = false;
         totals.connected.fetch_add(1, Ordering::SeqCst);
+    } else {
+        let mut h = totals.heads.lock().unwrap_or_else(|p| p.into_inner());
+        if h.len() < MAX_SAMPLES {
+            h.push(
+                clock
+                    .us()
+                    .saturating_sub(connect_started)
+                    .min(u64::from(u32::MAX)) as u32,
+            );
+        }
     }
     raw.drain(..body_start);
     let mut dechunk = Dechunk::default();
     let mut sse = Sse::default();
     let mut got_here: u64 = 0;
-    let mut local_samples: Vec<u32> = Vec::with_capacity(64);
-    let flush = |local: &mut Vec<u32>| {
-        let mut s = totals.samples.lock().unwrap_or_else(|p| p.into_inner());
-        let room = MAX_SAMPLES.saturating_sub(s.len());
-        s.extend(local.drain(..).take(room));
+    // (latency µs, replayed)
+    let mut local_samples: Vec<(u32, bool)> = Vec::with_capacity(64);
+    let flush = |local: &mut Vec<(u32, bool)>| {
+        for (store, replayed) in [(&totals.samples, false), (&totals.replayed, true)] {
+            let mut s = store.lock().unwrap_or_else(|p| p.into_inner());
+            let room = MAX_SAMPLES.saturating_sub(s.len());
+            s.extend(
+                local
+                    .iter()
+                    .filter(|x| x.1 == replayed)
+                    .map(|x| x.0)
+                    .take(room),
+            );
+        }
+        local.clear();
     };
     loop {
         let mut body = Vec::new();
@@ -488,7 +530,8 @@ async fn one_connection(
             *seen = id;
             totals.received.fetch_add(1, Ordering::Relaxed);
             if let Ok(t) = ev.data.parse::<u64>() {
-                local_samples.push(now.saturating_sub(t).min(u64::from(u32::MAX)) as u32);
+                let us = now.saturating_sub(t).min(u64::from(u32::MAX)) as u32;
+                local_samples.push((us, t < requested_at));
             }
             got_here += 1;
             if *seen >= *last.borrow() {
@@ -497,6 +540,10 @@ async fn one_connection(
             }
             if churn.is_some_and(|k| got_here >= k) {
                 flush(&mut local_samples);
+                // Leave with a reset: thousands of reconnections a second would otherwise
+                // fill the ephemeral ports with TIME_WAIT, and a port reused while the
+                // server still holds the old connection costs a 1 s SYN retransmission.
+                let _ = sock.set_zero_linger();
                 return Ok(false);
             }
         }
