@@ -102,12 +102,13 @@ export async function loadRow({ streams = 2000, rate = 20, seconds = 20, churn =
 
 /** The load figures as a table (one line per row). */
 export function loadTable(rows) {
-  const head = ['load', 'deliveries', 'lost', 'repeated', 'reconnects', 'latency median / p99 (ms)', 'replayed: n, median / p99 (ms)', 'server RSS per stream', 'server CPU', 'load-tool CPU', 'open files (soft/hard)'];
+  const head = ['load', 'deliveries', 'lost', 'repeated', 'reconnects', 'reconnect median / p99 (ms)', 'latency median / p99 (ms)', 'replayed: n, median / p99 (ms)', 'server RSS per stream', 'server CPU', 'load-tool CPU', 'open files (soft/hard)'];
   const ms = (us) => (us / 1000).toFixed(1);
   const body = rows.filter((x) => x.details?.latencyUs).map((x) => {
     const d = x.details;
     return [
       x.fault, String(d.received), String(d.lost), String(d.repeated), String(d.reconnects),
+      d.reconnectUs.samples ? `${ms(d.reconnectUs.median)} / ${ms(d.reconnectUs.p99)}` : '-',
       `${ms(d.latencyUs.median)} / ${ms(d.latencyUs.p99)}`,
       d.replayedLatencyUs.samples ? `${d.replayedLatencyUs.samples}, ${ms(d.replayedLatencyUs.median)} / ${ms(d.replayedLatencyUs.p99)}` : '-',
       `${d.serverRssPerStreamKiB} KiB`,
