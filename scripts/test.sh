@@ -51,10 +51,18 @@ step "native tests" cargo test --workspace
 step "server build" cargo build --release --quiet -p eventsource-wasm-server
 
 # The wasm tests of the transports talk to the reference server, on another origin than the
-# test runner's page. It runs for the duration of that step only.
+# test runner's page. It runs for the duration of that step only. The server answers CORS only
+# for origins it knows, so the runner's page gets a fixed address (WASM_BINDGEN_TEST_ADDRESS,
+# a port free a moment ago) and the server is told that origin (--allow-origin).
+free_port() {
+  node -e "const s = require('net').createServer().listen(0, '127.0.0.1', () => { console.log(s.address().port); s.close(); })"
+}
 with_server() {
   local out="$log_dir/wasm-test-server.out"
-  target/release/sse-server --port 0 --second-port 0 >"$out" 2>"$log_dir/wasm-test-server.err" &
+  local runner_port
+  runner_port=$(free_port) || { echo "no free port for the wasm test runner" >&2; return 1; }
+  target/release/sse-server --port 0 --second-port 0 --test-routes --allow-origin "http://127.0.0.1:$runner_port" \
+    >"$out" 2>"$log_dir/wasm-test-server.err" &
   local pid=$!
   local url=""
   for _ in $(seq 100); do
@@ -63,7 +71,7 @@ with_server() {
     sleep 0.1
   done
   [ -n "$url" ] || { echo "the reference server did not start" >&2; kill "$pid"; return 1; }
-  SSE_SERVER="$url" "$@"
+  WASM_BINDGEN_TEST_ADDRESS="127.0.0.1:$runner_port" SSE_SERVER="$url" "$@"
   local rc=$?
   kill "$pid" 2>/dev/null
   wait "$pid" 2>/dev/null

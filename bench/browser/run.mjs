@@ -167,7 +167,7 @@ async function startReferenceServer(corpusDir, delayMs = 0) {
   const bin = join(ROOT, 'target', 'release', 'sse-server');
   if (!existsSync(bin)) throw new Error('target/release/sse-server is missing: cargo build --release -p eventsource-wasm-server');
   const delay = delayMs > 0 ? ['--delay-ms', String(delayMs)] : [];
-  const child = spawn(bin, ['--port', '0', '--second-port', '0', '--corpus-dir', corpusDir, ...delay], {
+  const child = spawn(bin, ['--port', '0', '--second-port', '0', '--test-routes', '--corpus-dir', corpusDir, ...delay], {
     cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let errTail = '';

@@ -2,7 +2,8 @@
 //!
 //! Streamed bodies are a bounded channel so that a slow reader pushes back on the
 //! producing task, and each chunk becomes its own frame: hyper flushes as soon as
-//! the channel has nothing more ready, so nothing sits in a buffer.
+//! the channel has nothing more ready, so nothing sits in a buffer. Static files are
+//! read as they are sent, one 64 KiB slice at a time, never whole.
 
 use std::convert::Infallible;
 use std::pin::Pin;
@@ -13,12 +14,22 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use hyper::body::{Frame, SizeHint};
+use tokio::io::{AsyncRead, ReadBuf};
 use tokio::sync::{mpsc, watch};
 
-/// Response body: `Full` has a known length (hyper sends Content-Length), `Chan` is chunked.
+/// Bytes read from a static file per frame.
+pub const FILE_SLICE: usize = 64 * 1024;
+
+/// Response body: `Full` has a known length (hyper sends Content-Length), `Chan` is chunked,
+/// `File` streams `left` bytes of an open file (its length is announced).
 pub enum Body {
     Full(Option<Bytes>),
     Chan(mpsc::Receiver<Bytes>),
+    File {
+        file: tokio::fs::File,
+        left: u64,
+        buf: Vec<u8>,
+    },
 }
 
 impl Body {
@@ -32,6 +43,15 @@ impl Body {
             Body::Full(None)
         } else {
             Body::Full(Some(b))
+        }
+    }
+
+    /// The first `len` bytes of `file`, read slice by slice as hyper asks for them.
+    pub fn file(file: tokio::fs::File, len: u64) -> Self {
+        Body::File {
+            file,
+            left: len,
+            buf: Vec::new(),
         }
     }
 }
@@ -51,28 +71,55 @@ impl hyper::body::Body for Body {
                 Poll::Ready(None) => Poll::Ready(None),
                 Poll::Pending => Poll::Pending,
             },
+            Body::File { file, left, buf } => {
+                if *left == 0 {
+                    return Poll::Ready(None);
+                }
+                let want = usize::try_from(*left).unwrap_or(usize::MAX).min(FILE_SLICE);
+                buf.resize(want, 0);
+                let mut rb = ReadBuf::new(&mut buf[..want]);
+                match Pin::new(file).poll_read(cx, &mut rb) {
+                    Poll::Pending => Poll::Pending,
+                    // An error or a file that shrank: stop short. hyper then sees fewer bytes
+                    // than the announced length and closes the connection, so the client
+                    // cannot mistake the truncated body for the file.
+                    Poll::Ready(Err(_)) => Poll::Ready(None),
+                    Poll::Ready(Ok(())) if rb.filled().is_empty() => Poll::Ready(None),
+                    Poll::Ready(Ok(())) => {
+                        let chunk = Bytes::copy_from_slice(rb.filled());
+                        *left -= chunk.len() as u64;
+                        Poll::Ready(Some(Ok(Frame::data(chunk))))
+                    }
+                }
+            }
         }
     }
 
     fn is_end_stream(&self) -> bool {
-        matches!(self, Body::Full(None))
+        matches!(self, Body::Full(None) | Body::File { left: 0, .. })
     }
 
     fn size_hint(&self) -> SizeHint {
         match self {
             Body::Full(b) => SizeHint::with_exact(b.as_ref().map_or(0, |b| b.len() as u64)),
             Body::Chan(_) => SizeHint::default(),
+            Body::File { left, .. } => SizeHint::with_exact(*left),
         }
     }
 }
 
-/// Counts a live streamed response for `/t/clients`; decremented when the task ends.
+/// Counts a live streamed response (or connection); decremented when dropped.
 pub struct CountGuard(Arc<AtomicUsize>);
 
 impl CountGuard {
-    pub fn new(counter: &Arc<AtomicUsize>) -> Self {
-        counter.fetch_add(1, Ordering::SeqCst);
-        CountGuard(counter.clone())
+    /// Takes one of `max` places, or `None` when all are taken.
+    pub fn try_new(counter: &Arc<AtomicUsize>, max: usize) -> Option<Self> {
+        counter
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                (n < max).then_some(n + 1)
+            })
+            .ok()?;
+        Some(CountGuard(counter.clone()))
     }
 }
 
@@ -92,18 +139,22 @@ pub struct Sink {
 }
 
 impl Sink {
+    /// A sink and its body, counted in `streams`; `None` when `max_streams` are open
+    /// already (the caller answers 503).
     pub fn new(
         capacity: usize,
         shutdown: watch::Receiver<bool>,
         streams: &Arc<AtomicUsize>,
-    ) -> (Self, Body) {
+        max_streams: usize,
+    ) -> Option<(Self, Body)> {
+        let guard = CountGuard::try_new(streams, max_streams)?;
         let (tx, rx) = mpsc::channel(capacity.max(1));
         let sink = Sink {
             tx,
             shutdown,
-            _guard: CountGuard::new(streams),
+            _guard: guard,
         };
-        (sink, Body::Chan(rx))
+        Some((sink, Body::Chan(rx)))
     }
 
     /// Sends one chunk (one flushed write). False if the client left or the server stops.

@@ -5,6 +5,12 @@
 //! every wake-up, copies what the history holds after it. That makes replay for a
 //! reconnecting client (Last-Event-ID) and the live stream one code path, so there
 //! can be no gap or repeat between them, and a slow client cannot stall the others.
+//!
+//! `/stats` announces its client count, but not on every connect and disconnect: a join or
+//! leave only marks the count as changed, and the producer's next batch starts with one
+//! `connections` event. Those notices do not count against the history either (it keeps
+//! [`HISTORY`] real events, plus the notices between them), so connection churn can neither
+//! flood clients nor push real events out of the replay window.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -16,7 +22,7 @@ use hyper::header::HeaderMap;
 use hyper::{Response, StatusCode};
 use tokio::sync::watch;
 
-use crate::body::{Body, Sink};
+use crate::body::Body;
 use crate::http_util::{self, Query};
 use crate::journal::Journal;
 use crate::json;
@@ -27,6 +33,9 @@ pub const HISTORY: usize = 2048;
 /// Most events copied out per wake-up, so a far-behind client works in slices.
 const BATCH: usize = 256;
 
+/// The event type of the client-count notices.
+pub const NOTICE: &str = "connections";
+
 /// One event, pre-rendered as its wire frame (`id:`, `event:`, `data:`, blank line).
 #[derive(Clone)]
 pub struct Event {
@@ -34,19 +43,45 @@ pub struct Event {
     pub frame: Bytes,
 }
 
+impl Event {
+    /// Whether this is a `connections` notice (not counted against the history).
+    fn is_notice(&self) -> bool {
+        let f = &self.frame[..];
+        let needle = b"\nevent: connections\n";
+        f.windows(needle.len()).any(|w| w == needle)
+    }
+}
+
 struct State {
     history: VecDeque<Event>,
+    /// How many of `history` are notices.
+    notices: usize,
     next_id: u64,
     /// `--state-file`: every batch is appended here before clients see it.
     journal: Option<Journal>,
+    /// A client joined or left since the last `connections` notice.
+    count_changed: bool,
+}
+
+impl State {
+    fn push(&mut self, ev: Event) {
+        self.notices += usize::from(ev.is_notice());
+        self.history.push_back(ev);
+        // HISTORY real events; the notices between them ride along (at most one per batch,
+        // and never more than HISTORY of them, whatever happens).
+        while self.history.len() - self.notices > HISTORY || self.notices > HISTORY {
+            match self.history.pop_front() {
+                Some(old) => self.notices -= usize::from(old.is_notice()),
+                None => break,
+            }
+        }
+    }
 }
 
 pub struct Hub {
     state: Mutex<State>,
     newest: watch::Sender<u64>,
     clients: AtomicUsize,
-    /// Serialises join/leave so `connections` events carry counts in order.
-    membership: Mutex<()>,
     /// `/stats` announces its client count as a `connections` event.
     announce_connections: bool,
 }
@@ -74,25 +109,26 @@ impl Hub {
         first_id: u64,
         announce_connections: bool,
         journal: Option<Journal>,
-        mut history: VecDeque<Event>,
+        restored: VecDeque<Event>,
     ) -> Self {
-        while history.len() > HISTORY {
-            history.pop_front();
-        }
-        let next_id = match history.back() {
+        let next_id = match restored.back() {
             Some(last) => last.id + 1,
             None => first_id.max(1),
         };
-        history.reserve(HISTORY.saturating_sub(history.len()));
+        let mut state = State {
+            history: VecDeque::with_capacity(HISTORY),
+            notices: 0,
+            next_id,
+            journal,
+            count_changed: false,
+        };
+        for ev in restored {
+            state.push(ev);
+        }
         Hub {
-            state: Mutex::new(State {
-                history,
-                next_id,
-                journal,
-            }),
+            state: Mutex::new(state),
             newest: watch::channel(next_id - 1).0,
             clients: AtomicUsize::new(0),
-            membership: Mutex::new(()),
             announce_connections,
         }
     }
@@ -105,21 +141,44 @@ impl Hub {
     /// Publishes events as one batch: consecutive ids, visible to clients together.
     /// Returns the newest id.
     pub fn publish(&self, events: &[(&str, String)]) -> u64 {
+        self.publish_inner(events, false)
+    }
+
+    /// Like [`Hub::publish`], but the batch starts with a `connections` notice when clients
+    /// joined or left since the last one (the producer's tick: notices are coalesced).
+    pub fn publish_tick(&self, events: &[(&str, String)]) -> u64 {
+        self.publish_inner(events, true)
+    }
+
+    /// Publishes a pending `connections` notice alone, if there is one (at shutdown, so the
+    /// journal ends with the last count).
+    pub fn flush_notice(&self) {
+        self.publish_inner(&[], true);
+    }
+
+    fn publish_inner(&self, events: &[(&str, String)], with_notice: bool) -> u64 {
         let newest = {
             let mut guard = self.lock();
             let st = &mut *guard;
+            let notice = (with_notice && self.announce_connections && st.count_changed)
+                .then(|| count_json(self.clients.load(Ordering::SeqCst)));
+            st.count_changed &= notice.is_none();
+            if notice.is_none() && events.is_empty() {
+                return st.next_id - 1;
+            }
             let mut frames = Vec::new();
-            for (kind, data) in events {
+            let all = notice
+                .iter()
+                .map(|n| (NOTICE, n.as_str()))
+                .chain(events.iter().map(|(k, d)| (*k, d.as_str())));
+            for (kind, data) in all {
                 let id = st.next_id;
                 st.next_id += 1;
                 let frame = render(id, kind, data);
                 if st.journal.is_some() {
                     frames.push(frame.clone());
                 }
-                if st.history.len() >= HISTORY {
-                    st.history.pop_front();
-                }
-                st.history.push_back(Event { id, frame });
+                st.push(Event { id, frame });
             }
             if let Some(j) = st.journal.as_mut() {
                 // Under the lock: the journal's order is the id order, and a batch is on
@@ -160,17 +219,14 @@ impl Hub {
         self.clients.load(Ordering::SeqCst)
     }
 
-    /// Adds a client; returns its guard and the id a fresh client starts after,
-    /// which is just before its own `connections` event so it always sees it.
+    /// Adds a client; returns its guard and the id a fresh client starts after: the newest
+    /// now, so (on `/stats`) the next batch, which it receives first, opens with the
+    /// `connections` notice that counts it.
     fn join(self: &Arc<Self>) -> (ClientGuard, u64) {
-        let _m = self.membership.lock().unwrap_or_else(|p| p.into_inner());
-        let n = self.clients.fetch_add(1, Ordering::SeqCst) + 1;
-        let start = if self.announce_connections {
-            self.publish(&[("connections", count_json(n))]) - 1
-        } else {
-            self.newest_id()
-        };
-        (ClientGuard(self.clone()), start)
+        let mut st = self.lock();
+        self.clients.fetch_add(1, Ordering::SeqCst);
+        st.count_changed = true;
+        (ClientGuard(self.clone()), st.next_id - 1)
     }
 }
 
@@ -183,15 +239,9 @@ struct ClientGuard(Arc<Hub>);
 
 impl Drop for ClientGuard {
     fn drop(&mut self) {
-        let _m = self.0.membership.lock().unwrap_or_else(|p| p.into_inner());
-        let n = self
-            .0
-            .clients
-            .fetch_sub(1, Ordering::SeqCst)
-            .saturating_sub(1);
-        if self.0.announce_connections {
-            self.0.publish(&[("connections", count_json(n))]);
-        }
+        let mut st = self.0.lock();
+        self.0.clients.fetch_sub(1, Ordering::SeqCst);
+        st.count_changed = true;
     }
 }
 
@@ -222,7 +272,9 @@ pub fn serve(app: &Arc<App>, hub: &Arc<Hub>, h: &HeaderMap, q: &Query) -> Respon
         // A browser navigating to the stream URL lands on the demo page instead.
         return http_util::redirect(StatusCode::FOUND, b"/");
     }
-    let (mut sink, body) = Sink::new(8, app.shutdown.clone(), &app.streams);
+    let Some((mut sink, body)) = app.sink(8) else {
+        return http_util::busy(app.config.max_streams);
+    };
     let mut resp = Response::new(body);
     http_util::sse_headers(&mut resp, http_util::EVENT_STREAM);
     let (client, fresh_start) = hub.join();
@@ -275,7 +327,9 @@ fn poll(app: &Arc<App>, hub: &Arc<Hub>, resume: Option<u64>, q: &Query) -> Respo
     let ctype = q
         .str("poll_ctype")
         .unwrap_or_else(|| http_util::EVENT_STREAM.to_owned());
-    let (mut sink, body) = Sink::new(8, app.shutdown.clone(), &app.streams);
+    let Some((mut sink, body)) = app.sink(8) else {
+        return http_util::busy(app.config.max_streams);
+    };
     let mut resp = Response::new(body);
     http_util::sse_headers(&mut resp, &ctype);
     let last = resume.unwrap_or_else(|| hub.newest_id());

@@ -9,6 +9,8 @@ pub const USAGE: &str = "\
 usage: sse-server [--port N] [--second-port N] [--static PREFIX=DIR]... [--corpus-dir DIR]
                   [--stats-interval-ms N] [--ticker-interval-ms N] [--keepalive-ms N] [--poll-wait-ms N]
                   [--retry-ms N] [--state-file PATH] [--extra-ports N] [--delay-ms N]
+                  [--test-routes] [--allow-origin ORIGIN]... [--allow-host NAME]...
+                  [--max-streams N] [--max-connections N] [--answer-pace-ms N]
 
   --port N                main listener on 127.0.0.1 (default 8080; 0 = any free port)
   --second-port N         second listener, same routes, another origin for CORS (default 0)
@@ -25,12 +27,27 @@ usage: sse-server [--port N] [--second-port N] [--static PREFIX=DIR]... [--corpu
                           many streams at once past the 6-per-origin limit (default 0, max 256)
   --delay-ms N            answer every request N ms late (at most 10000): a slow network on
                           loopback, for cold-start benchmarks (default 0)
+  --test-routes           serve the scripted test endpoints under /t/ (default: off, 404)
+  --allow-origin ORIGIN   also answer CORS, with credentials, for ORIGIN, e.g. http://127.0.0.1:3000
+                          (repeatable; the server's own origins are always allowed)
+  --allow-host NAME       also accept requests whose Host is NAME, with any port (repeatable;
+                          127.0.0.1, localhost and [::1] are always accepted, anything else gets 421)
+  --max-streams N         streamed responses open at once; past it 503 with Retry-After (default 1024)
+  --max-connections N     connections open at once; past it new ones get 503 and are closed
+                          (default 4096)
+  --answer-pace-ms N      pause between the tokens of POST /api/answer (default 30, at most 1000)
 
 Prints `READY http://127.0.0.1:<port> http://127.0.0.1:<second-port>` on stdout once listening,
 followed by the extra listeners' URLs on the same line when --extra-ports is given.";
 
 /// The most `--extra-ports` accepted (each is one listening socket and one accept task).
 pub const MAX_EXTRA_PORTS: u16 = 256;
+/// Defaults and bounds of the caps.
+pub const DEFAULT_MAX_STREAMS: usize = 1024;
+pub const DEFAULT_MAX_CONNECTIONS: usize = 4096;
+const MAX_CAP: usize = 1_000_000;
+/// The longest `--answer-pace-ms` (and `pace=` of /api/answer).
+pub const MAX_ANSWER_PACE_MS: u64 = 1000;
 
 /// Everything the server needs to start; `Default` is the CLI's defaults.
 #[derive(Clone, Debug)]
@@ -51,6 +68,19 @@ pub struct Config {
     pub extra_ports: u16,
     /// `--delay-ms`: how long every request waits before it is handled.
     pub delay: Duration,
+    /// `--test-routes`: whether `/t/...` exists (off: 404, as for any unknown path).
+    pub test_routes: bool,
+    /// `--allow-origin`: origins answered with credentialed CORS besides the server's own
+    /// (normalised: lowercase scheme and host, no trailing slash).
+    pub allow_origins: Vec<String>,
+    /// `--allow-host`: `Host` names accepted besides the loopback ones (lowercase, no port).
+    pub allow_hosts: Vec<String>,
+    /// `--max-streams`: streamed responses open at once.
+    pub max_streams: usize,
+    /// `--max-connections`: connections open at once.
+    pub max_connections: usize,
+    /// `--answer-pace-ms`: the pause between two tokens of `/api/answer`.
+    pub answer_pace: Duration,
 }
 
 impl Default for Config {
@@ -68,6 +98,12 @@ impl Default for Config {
             state_file: None,
             extra_ports: 0,
             delay: Duration::ZERO,
+            test_routes: false,
+            allow_origins: Vec::new(),
+            allow_hosts: Vec::new(),
+            max_streams: DEFAULT_MAX_STREAMS,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            answer_pace: Duration::from_millis(30),
         }
     }
 }
@@ -75,7 +111,7 @@ impl Default for Config {
 /// What the command line asked for.
 #[derive(Debug)]
 pub enum Command {
-    Run(Config),
+    Run(Box<Config>),
     Help,
 }
 
@@ -98,6 +134,13 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, String>
                 .or_else(|| it.next())
                 .ok_or_else(|| format!("{flag} needs a value"))
         };
+        if flag == "--test-routes" {
+            if inline.is_some() {
+                return Err("--test-routes takes no value".to_owned());
+            }
+            cfg.test_routes = true;
+            continue;
+        }
         match flag.as_str() {
             "--port" => cfg.port = num(&flag, &value()?)?,
             "--second-port" => cfg.second_port = num(&flag, &value()?)?,
@@ -140,18 +183,92 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, String>
                 }
                 cfg.extra_ports = n;
             }
+            "--allow-origin" => cfg.allow_origins.push(origin(&value()?)?),
+            "--allow-host" => cfg.allow_hosts.push(host_name(&value()?)?),
+            "--max-streams" => cfg.max_streams = cap(&flag, &value()?)?,
+            "--max-connections" => cfg.max_connections = cap(&flag, &value()?)?,
+            "--answer-pace-ms" => {
+                let n: u64 = num(&flag, &value()?)?;
+                if n > MAX_ANSWER_PACE_MS {
+                    return Err(format!(
+                        "--answer-pace-ms: at most {MAX_ANSWER_PACE_MS}, got {n}"
+                    ));
+                }
+                cfg.answer_pace = Duration::from_millis(n);
+            }
             _ => return Err(format!("unknown argument {arg:?}")),
         }
     }
     if !mounts.is_empty() {
         cfg.mounts = mounts;
     }
-    Ok(Command::Run(cfg))
+    Ok(Command::Run(Box::new(cfg)))
 }
 
 fn num<T: std::str::FromStr>(flag: &str, v: &str) -> Result<T, String> {
     v.parse()
         .map_err(|_| format!("{flag}: not a valid number: {v:?}"))
+}
+
+/// A count cap: at least 1, at most a million.
+fn cap(flag: &str, v: &str) -> Result<usize, String> {
+    let n: usize = num(flag, v)?;
+    if n == 0 || n > MAX_CAP {
+        return Err(format!("{flag}: from 1 to {MAX_CAP}, got {n}"));
+    }
+    Ok(n)
+}
+
+/// An origin as browsers serialise it: `scheme://host[:port]`, no path, no `*`.
+/// Scheme and host are lowercased (browsers send them so).
+pub fn origin(v: &str) -> Result<String, String> {
+    let bad = || {
+        format!("--allow-origin wants scheme://host[:port] (e.g. http://127.0.0.1:3000), got {v:?}")
+    };
+    let v = v.trim().trim_end_matches('/');
+    let (scheme, rest) = v.split_once("://").ok_or_else(bad)?;
+    if scheme.is_empty()
+        || !scheme
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || b"+-.".contains(&c))
+    {
+        return Err(bad());
+    }
+    if rest.is_empty() || rest.contains(['/', '?', '#', '@', '*', ' ']) {
+        return Err(bad());
+    }
+    Ok(format!(
+        "{}://{}",
+        scheme.to_ascii_lowercase(),
+        rest.to_ascii_lowercase()
+    ))
+}
+
+/// A host name or address without a port; an IPv6 address gets its brackets.
+pub fn host_name(v: &str) -> Result<String, String> {
+    let v = v.trim().trim_end_matches('.').to_ascii_lowercase();
+    let bad = || format!("--allow-host wants a host name without a port, got {v:?}");
+    if v.is_empty() {
+        return Err(bad());
+    }
+    if v.starts_with('[') || v.contains(':') {
+        let inner = v.trim_start_matches('[').trim_end_matches(']');
+        if inner.is_empty()
+            || !inner
+                .bytes()
+                .all(|c| c.is_ascii_hexdigit() || c == b':' || c == b'.')
+        {
+            return Err(bad());
+        }
+        return Ok(format!("[{inner}]"));
+    }
+    if !v
+        .bytes()
+        .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'.' || c == b'_')
+    {
+        return Err(bad());
+    }
+    Ok(v)
 }
 
 /// A period in ms; 0 is refused because the producers would spin.
@@ -202,6 +319,39 @@ mod tests {
         assert!(parse(args("--bogus")).is_err());
         assert!(parse(args("--port")).is_err());
         assert!(matches!(parse(args("--help")), Ok(Command::Help)));
+        let Ok(Command::Run(c)) = parse(args(
+            "--test-routes --allow-origin HTTP://LocalHost:3000/ --allow-origin=https://a.example \
+             --allow-host Dev.Test --allow-host ::1 --max-streams 5 --max-connections=9 \
+             --answer-pace-ms 0",
+        )) else {
+            panic!("parse failed")
+        };
+        assert!(c.test_routes);
+        assert_eq!(
+            c.allow_origins,
+            vec!["http://localhost:3000", "https://a.example"]
+        );
+        assert_eq!(c.allow_hosts, vec!["dev.test", "[::1]"]);
+        assert_eq!((c.max_streams, c.max_connections), (5, 9));
+        assert_eq!(c.answer_pace, Duration::ZERO);
+        let Ok(Command::Run(d)) = parse(args("")) else {
+            panic!("parse failed")
+        };
+        assert!(!d.test_routes, "no test routes by default");
+        assert_eq!((d.max_streams, d.max_connections), (1024, 4096));
+        for bad in [
+            "--test-routes=1",
+            "--allow-origin *",
+            "--allow-origin http://a/path",
+            "--allow-origin 127.0.0.1:3000",
+            "--allow-host a/b",
+            "--allow-host host:80",
+            "--max-streams 0",
+            "--max-connections 1000001",
+            "--answer-pace-ms 1001",
+        ] {
+            assert!(parse(args(bad)).is_err(), "{bad}");
+        }
         assert_eq!(
             parse(args("")).map(|c| matches!(c, Command::Run(c) if c.mounts.len() == 4)),
             Ok(true)

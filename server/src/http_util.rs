@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::str::FromStr;
 
 use bytes::Bytes;
-use hyper::header::{HeaderMap, HeaderValue, CACHE_CONTROL, CONTENT_TYPE, LOCATION};
+use hyper::header::{HeaderMap, HeaderValue, CACHE_CONTROL, CONTENT_TYPE, LOCATION, RETRY_AFTER};
 use hyper::{Method, Response, StatusCode};
 
 use crate::body::Body;
@@ -186,6 +186,30 @@ pub fn json(body: String) -> Response<Body> {
     full(StatusCode::OK, "application/json", body)
 }
 
+/// The answer past `--max-streams`: 503 with `Retry-After`, so a client can tell "busy"
+/// from "broken".
+pub fn busy(max_streams: usize) -> Response<Body> {
+    let mut r = text(
+        StatusCode::SERVICE_UNAVAILABLE,
+        format!("too many open streams (at most {max_streams}, --max-streams); retry later\n"),
+    );
+    r.headers_mut()
+        .insert(RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECS));
+    r
+}
+
+/// `Retry-After` of the 503 answers, in seconds.
+pub const RETRY_AFTER_SECS: &str = "1";
+
+/// A JSON error body (`{"error": why}`) with `status`.
+pub fn json_error(status: StatusCode, why: &str) -> Response<Body> {
+    full(
+        status,
+        "application/json",
+        json::Obj::new().str("error", why).finish(),
+    )
+}
+
 pub fn bad_request(e: BadRequest) -> Response<Body> {
     text(StatusCode::BAD_REQUEST, e.0 + "\n")
 }
@@ -219,24 +243,64 @@ pub fn sse_headers(r: &mut Response<Body>, ctype: &str) {
 
 /// The JSON description of a request, shared by `/t/echo` and `/t/log`.
 pub fn request_json(method: &Method, path_and_query: &str, h: &HeaderMap, q: &Query) -> String {
+    request_json_capped(method, path_and_query, h, q, usize::MAX)
+}
+
+/// [`request_json`] with every string (URL, header and query values) cut to at most
+/// `field_max` bytes; a description with a cut string says `"truncated":true`.
+pub fn request_json_capped(
+    method: &Method,
+    path_and_query: &str,
+    h: &HeaderMap,
+    q: &Query,
+    field_max: usize,
+) -> String {
+    let mut cut = false;
+    let mut c = |s: String| -> String {
+        if s.len() <= field_max {
+            return s;
+        }
+        cut = true;
+        let mut end = field_max;
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        s[..end].to_owned()
+    };
     let mut headers = BTreeMap::new();
     for name in h.keys() {
         if let Some(v) = header(h, name.as_str()) {
-            headers.insert(name.as_str().to_owned(), v);
+            headers.insert(name.as_str().to_owned(), c(v));
         }
     }
-    let query = q.pairs_lossy();
-    json::Obj::new()
+    let query: Vec<(String, String)> = q
+        .pairs_lossy()
+        .into_iter()
+        .map(|(k, v)| (c(k), c(v)))
+        .collect();
+    let mut one = |name: &str| header(h, name).map(&mut c);
+    let fields = [
+        one("accept"),
+        one("last-event-id"),
+        one("cookie"),
+        one("x-requested-with"),
+        one("cache-control"),
+        one("origin"),
+        one("authorization"),
+    ];
+    let url = c(path_and_query.to_owned());
+    let [accept, last_event_id, cookie, xrw, cache_control, origin, authorization] = fields;
+    let mut o = json::Obj::new()
         .str("method", method.as_str())
-        .str("url", path_and_query)
-        .opt_str("accept", header(h, "accept").as_deref())
-        .opt_str("lastEventId", header(h, "last-event-id").as_deref())
+        .str("url", &url)
+        .opt_str("accept", accept.as_deref())
+        .opt_str("lastEventId", last_event_id.as_deref())
         .opt_str("lastEventIdHex", header_hex(h, "last-event-id").as_deref())
-        .opt_str("cookie", header(h, "cookie").as_deref())
-        .opt_str("xRequestedWith", header(h, "x-requested-with").as_deref())
-        .opt_str("cacheControl", header(h, "cache-control").as_deref())
-        .opt_str("origin", header(h, "origin").as_deref())
-        .opt_str("authorization", header(h, "authorization").as_deref())
+        .opt_str("cookie", cookie.as_deref())
+        .opt_str("xRequestedWith", xrw.as_deref())
+        .opt_str("cacheControl", cache_control.as_deref())
+        .opt_str("origin", origin.as_deref())
+        .opt_str("authorization", authorization.as_deref())
         .raw(
             "query",
             &json::object_of(query.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
@@ -244,8 +308,11 @@ pub fn request_json(method: &Method, path_and_query: &str, h: &HeaderMap, q: &Qu
         .raw(
             "headers",
             &json::object_of(headers.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
-        )
-        .finish()
+        );
+    if cut {
+        o = o.bool("truncated", true);
+    }
+    o.finish()
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use sse_server::cli::{self, Command, USAGE};
 
 fn main() -> ExitCode {
     let config = match cli::parse(std::env::args().skip(1)) {
-        Ok(Command::Run(c)) => c,
+        Ok(Command::Run(c)) => *c,
         Ok(Command::Help) => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -18,6 +18,15 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some((soft, _)) = sse_server::raise_open_file_limit() {
+        let wanted = config.max_connections as u64 + 64;
+        if soft < wanted {
+            eprintln!(
+                "sse-server: open-file limit {soft} is below --max-connections; \
+                 accept may fail with EMFILE under load (raise it with ulimit -n)"
+            );
+        }
+    }
     // Two workers: the machines this runs on have two cores and share them with builds.
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

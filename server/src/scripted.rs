@@ -30,13 +30,14 @@ const MAX_COUNT: u64 = 100_000_000;
 type Res = Result<Response<Body>, BadRequest>;
 
 /// A streamed response: the head is returned now, the body comes from the sink.
+/// `None` when `--max-streams` are open already (the caller answers [`busy`]).
 fn stream(
     app: &App,
     status: StatusCode,
     ctype: Option<&str>,
     capacity: usize,
-) -> (Response<Body>, Sink) {
-    let (sink, body) = Sink::new(capacity, app.shutdown.clone(), &app.streams);
+) -> Option<(Response<Body>, Sink)> {
+    let (sink, body) = app.sink(capacity)?;
     let mut r = Response::new(body);
     *r.status_mut() = status;
     match ctype {
@@ -46,7 +47,12 @@ fn stream(
     if ctype == Some("none") {
         r.headers_mut().remove(CONTENT_TYPE);
     }
-    (r, sink)
+    Some((r, sink))
+}
+
+/// The 503 past `--max-streams`.
+fn busy(app: &App) -> Res {
+    Ok(http_util::busy(app.config.max_streams))
 }
 
 fn status_param(q: &Query, default: u16) -> Result<StatusCode, BadRequest> {
@@ -117,7 +123,10 @@ pub async fn script(app: &App, q: &Query) -> Res {
     cuts.push(body.len());
     cuts.sort_unstable();
     cuts.dedup();
-    let (mut resp, mut sink) = stream(app, status, Some(&ctype), 4);
+    let (mut resp, mut sink) = match stream(app, status, Some(&ctype), 4) {
+        Some(s) => s,
+        None => return busy(app),
+    };
     for h in q.all("header") {
         let colon = h
             .iter()
@@ -155,7 +164,10 @@ pub fn echo(app: &App, method: &Method, url: &str, h: &HeaderMap, q: &Query) -> 
     let json = http_util::request_json(method, url, h, q);
     let frame = format!("event: headers\ndata: {json}\n\n");
     let hold = q.flag("hold");
-    let (resp, mut sink) = stream(app, StatusCode::OK, None, 2);
+    let (resp, mut sink) = match stream(app, StatusCode::OK, None, 2) {
+        Some(s) => s,
+        None => return busy(app),
+    };
     tokio::spawn(async move {
         if sink.send(frame).await && hold {
             sink.hold(HOLD_LIMIT).await;
@@ -227,7 +239,10 @@ pub fn counter(app: &App, h: &HeaderMap, q: &Query) -> Res {
     } else {
         EVENT_STREAM.to_owned()
     };
-    let (resp, mut sink) = stream(app, StatusCode::OK, Some(&ctype), 8);
+    let (resp, mut sink) = match stream(app, StatusCode::OK, Some(&ctype), 8) {
+        Some(s) => s,
+        None => return busy(app),
+    };
     tokio::spawn(async move {
         if let Some(r) = retry {
             if !sink.send(format!("retry: {r}{nl}{nl}")).await {
@@ -274,7 +289,10 @@ pub fn endless(app: &App, q: &Query) -> Res {
     let event_size: usize = q.num_or("event_size", 64usize)?.clamp(16, 1 << 20);
     let total: u64 = q.num_or("total", 256u64 << 20)?.min(MAX_TOTAL);
     let chunk: usize = q.num_or("chunk", 16384usize)?.clamp(64, 4 << 20);
-    let (resp, mut sink) = stream(app, StatusCode::OK, None, 4);
+    let (resp, mut sink) = match stream(app, StatusCode::OK, None, 4) {
+        Some(s) => s,
+        None => return busy(app),
+    };
     // "data: " + padding + "\n\n" makes exactly event_size bytes (the id line is extra).
     let pad = "x".repeat(event_size.saturating_sub(8));
     tokio::spawn(async move {
@@ -304,7 +322,10 @@ pub fn endless(app: &App, q: &Query) -> Res {
 pub fn giant(app: &App, q: &Query) -> Res {
     let size: u64 = q.num_or("size", 100u64 << 20)?.min(MAX_TOTAL);
     let newline = q.flag("newline");
-    let (resp, mut sink) = stream(app, StatusCode::OK, None, 4);
+    let (resp, mut sink) = match stream(app, StatusCode::OK, None, 4) {
+        Some(s) => s,
+        None => return busy(app),
+    };
     tokio::spawn(async move {
         let xs = Bytes::from(vec![b'x'; BIG_WRITE]);
         let head = Bytes::from_static(b"data: ");
@@ -338,12 +359,30 @@ pub async fn corpus(app: &App, name: &str) -> Res {
     {
         return Err(BadRequest("bad corpus name".into()));
     }
-    let path = app.config.corpus_dir.join(&name);
+    // A symlink in the corpus directory must not lead out of it.
+    let (Ok(root), Ok(path)) = (
+        tokio::fs::canonicalize(&app.config.corpus_dir).await,
+        tokio::fs::canonicalize(app.config.corpus_dir.join(&name)).await,
+    ) else {
+        return Ok(http_util::not_found());
+    };
+    if !path.starts_with(&root) {
+        return Ok(http_util::text(
+            StatusCode::FORBIDDEN,
+            "outside the corpus directory\n",
+        ));
+    }
+    if !tokio::fs::metadata(&path).await.is_ok_and(|m| m.is_file()) {
+        return Ok(http_util::not_found());
+    }
     let Ok(mut file) = tokio::fs::File::open(&path).await else {
         return Ok(http_util::not_found());
     };
     let len = file.metadata().await.map(|m| m.len()).unwrap_or(0);
-    let (resp, mut sink) = stream(app, StatusCode::OK, None, 4);
+    let (resp, mut sink) = match stream(app, StatusCode::OK, None, 4) {
+        Some(s) => s,
+        None => return busy(app),
+    };
     tokio::spawn(async move {
         let mut sent: u64 = 0;
         // Bounded by the size at open: a file growing meanwhile is not followed.
@@ -363,8 +402,32 @@ pub async fn corpus(app: &App, name: &str) -> Res {
     Ok(resp)
 }
 
-/// `/t/setcookie`: sets a cookie so credentialed-request tests can look for it.
-pub fn setcookie(q: &Query) -> Res {
+/// Whether a request with a side effect comes from one of the server's own (or allowed)
+/// origins, or from no page at all (curl, Node): another site can make a browser send a
+/// GET anywhere (an image, a link), but then it says `Origin` or `Sec-Fetch-Site`.
+fn from_allowed_origin(app: &App, h: &HeaderMap) -> bool {
+    match h.get("origin") {
+        Some(o) => app.access.origin_allowed(o.as_bytes()),
+        None => h
+            .get("sec-fetch-site")
+            .map_or(true, |v| matches!(v.as_bytes(), b"same-origin" | b"none")),
+    }
+}
+
+fn forbidden_origin() -> Response<Body> {
+    http_util::text(
+        StatusCode::FORBIDDEN,
+        "this request must come from the server's own origins (or an --allow-origin one)\n",
+    )
+}
+
+/// `/t/setcookie`: sets a cookie so credentialed-request tests can look for it; only for
+/// requests from the server's own origins (cookies are not port-scoped: another site must
+/// not plant cookies for every app on 127.0.0.1).
+pub fn setcookie(app: &App, h: &HeaderMap, q: &Query) -> Res {
+    if !from_allowed_origin(app, h) {
+        return Ok(forbidden_origin());
+    }
     let name = q.str("name").unwrap_or_else(|| "n".into());
     let value = q.str("value").unwrap_or_else(|| "v".into());
     let cookie = HeaderValue::from_str(&format!("{name}={value}; Path=/; SameSite=Lax"))
@@ -394,12 +457,42 @@ pub fn log(app: &App, q: &Query) -> Res {
     Ok(http_util::json(app.log.report(&key, q.flag("clear"))))
 }
 
+/// The largest `data` `/t/publish` accepts.
+pub const MAX_PUBLISH: usize = 64 << 10;
+
+/// `POST /t/publish?data=D`: one `load` event with data `D` on `/t/fanout` (a broadcast
+/// stream like `/stats`, fed only by this, for the load test). Answers `{"id":N}`.
+pub fn publish(app: &App, method: &Method, h: &HeaderMap, q: &Query) -> Res {
+    if method != Method::POST {
+        let mut r = http_util::text(StatusCode::METHOD_NOT_ALLOWED, "POST only\n");
+        r.headers_mut()
+            .insert("allow", HeaderValue::from_static("POST"));
+        return Ok(r);
+    }
+    if !from_allowed_origin(app, h) {
+        return Ok(forbidden_origin());
+    }
+    let data = q.str("data").unwrap_or_default();
+    if data.len() > MAX_PUBLISH || data.contains(['\n', '\r']) {
+        return Err(BadRequest(format!(
+            "data: one line of at most {MAX_PUBLISH} bytes"
+        )));
+    }
+    let id = app.fanout.publish(&[("load", data)]);
+    Ok(http_util::json(
+        crate::json::Obj::new().int("id", id).finish(),
+    ))
+}
+
 /// `/t/clients`: live stream counts, so tests can see dropped clients leave.
 pub fn clients(app: &Arc<App>) -> Res {
     let body = crate::json::Obj::new()
         .int("stats", app.stats.clients() as u64)
         .int("ticker", app.ticker.clients() as u64)
         .int("streams", app.streams.load(Ordering::SeqCst) as u64)
+        .int("fanout", app.fanout.clients() as u64)
+        .int("connections", app.connections.load(Ordering::SeqCst) as u64)
+        .int("logBytes", app.log.size().1 as u64)
         .finish();
     Ok(http_util::json(body))
 }

@@ -2,7 +2,7 @@
 //! package and the JS bundles. `Cache-Control: no-cache` so a rebuilt file is
 //! always picked up by the browser under test.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use hyper::header::{HeaderValue, CACHE_CONTROL, CONTENT_TYPE};
 use hyper::{Method, Response, StatusCode};
@@ -78,6 +78,9 @@ fn resolve<'a>(mounts: &'a [Mount], path: &str) -> Option<(&'a Mount, String)> {
 /// Serves a GET/HEAD for a static file, or 404. `no_charset` drops the `charset` parameter
 /// from the Content-Type, as servers with default settings (nginx) send scripts: the browser
 /// then decodes a classic script as its page's encoding, unless the script has a BOM.
+///
+/// Never leaves the mount's directory: `..` is refused, and the file's real path (symlinks
+/// resolved) must lie under the directory's real path. The file is streamed, not read whole.
 pub async fn serve(
     mounts: &[Mount],
     method: &Method,
@@ -93,6 +96,12 @@ pub async fn serve(
     let Some((mount, rest)) = resolve(mounts, path) else {
         return http_util::not_found();
     };
+    // The URL's own segments (still percent-encoded), without empty ones and `.`: what a
+    // redirect may point at, so `//dir` never becomes the scheme-relative `//dir/`.
+    let raw_segments: Vec<&str> = rest
+        .split('/')
+        .filter(|s| !s.is_empty() && *s != ".")
+        .collect();
     let decoded = percent_decode(&rest, false);
     let Ok(rest) = String::from_utf8(decoded) else {
         return http_util::not_found();
@@ -108,43 +117,79 @@ pub async fn serve(
     {
         return http_util::text(StatusCode::BAD_REQUEST, "bad path\n");
     }
-    let mut file: PathBuf = mount.dir.clone();
+    let Ok(root) = tokio::fs::canonicalize(&mount.dir).await else {
+        return http_util::not_found();
+    };
+    let mut file: PathBuf = root.clone();
     file.extend(&segments);
-    let is_dir = tokio::fs::metadata(&file)
-        .await
-        .map(|m| m.is_dir())
-        .unwrap_or(false);
+    let Ok(mut real) = tokio::fs::canonicalize(&file).await else {
+        return http_util::not_found();
+    };
+    if !real.starts_with(&root) {
+        return outside_root();
+    }
+    let Ok(mut meta) = tokio::fs::metadata(&real).await else {
+        return http_util::not_found();
+    };
+    let is_dir = meta.is_dir();
     if is_dir {
         if !path.ends_with('/') {
             // Relative links in the index page need the trailing slash.
-            return http_util::redirect(
-                StatusCode::MOVED_PERMANENTLY,
-                format!("{path}/").as_bytes(),
-            );
+            let mut to = mount.prefix.clone();
+            for s in &raw_segments {
+                to.push('/');
+                to.push_str(s);
+            }
+            to.push('/');
+            return http_util::redirect(StatusCode::MOVED_PERMANENTLY, to.as_bytes());
         }
-        file.push("index.html");
+        let Ok(index) = tokio::fs::canonicalize(real.join("index.html")).await else {
+            return http_util::not_found();
+        };
+        if !index.starts_with(&root) {
+            return outside_root();
+        }
+        real = index;
+        meta = match tokio::fs::metadata(&real).await {
+            Ok(m) => m,
+            Err(_) => return http_util::not_found(),
+        };
     }
-    match tokio::fs::read(&file).await {
-        Ok(bytes) => file_response(method, &file, bytes, no_charset),
+    // Regular files only: a FIFO or a device would block or never end.
+    if !meta.is_file() {
+        return http_util::not_found();
+    }
+    // The type follows the name asked for (a symlink's target may be named otherwise).
+    let name = if is_dir {
+        "index.html"
+    } else {
+        segments.last().copied().unwrap_or_default()
+    };
+    match tokio::fs::File::open(&real).await {
+        Ok(f) => file_response(method, name, f, meta.len(), no_charset),
         Err(_) => http_util::not_found(),
     }
 }
 
-fn file_response(method: &Method, file: &Path, bytes: Vec<u8>, no_charset: bool) -> Response<Body> {
-    let mut ctype = content_type(
-        &file
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-    );
+fn outside_root() -> Response<Body> {
+    http_util::text(StatusCode::FORBIDDEN, "outside the served directory\n")
+}
+
+fn file_response(
+    method: &Method,
+    name: &str,
+    f: tokio::fs::File,
+    len: u64,
+    no_charset: bool,
+) -> Response<Body> {
+    let mut ctype = content_type(name);
     if no_charset {
         ctype = ctype.split_once(';').map_or(ctype, |(essence, _)| essence);
     }
-    let len = bytes.len();
     let mut r = Response::new(if method == Method::HEAD {
         Body::empty()
     } else {
-        Body::full(bytes)
+        Body::file(f, len)
     });
     r.headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static(ctype));

@@ -22,7 +22,10 @@ pub fn spawn(app: Arc<App>) -> JoinHandle<()> {
         loop {
             tokio::select! {
                 _ = tick.tick() => {}
-                _ = crate::body::stopped(&mut shutdown) => return,
+                _ = crate::body::stopped(&mut shutdown) => {
+                    app.stats.flush_notice();
+                    return;
+                }
             }
             let total = app.requests.load(Ordering::Relaxed);
             let now = Instant::now();
@@ -41,7 +44,8 @@ pub fn spawn(app: Arc<App>) -> JoinHandle<()> {
             let uptime = Obj::new()
                 .int("seconds", app.started.elapsed().as_secs())
                 .finish();
-            app.stats.publish(&[
+            // Opens with a `connections` notice when clients came or went since the last tick.
+            app.stats.publish_tick(&[
                 ("requests", requests),
                 ("uptime", uptime),
                 ("load", load_json()),

@@ -30,7 +30,7 @@ fn sigterm_exits_zero_promptly() {
     let mut sock = TcpStream::connect(addr).expect("connect");
     sock.set_read_timeout(Some(Duration::from_secs(5)))
         .expect("timeout");
-    sock.write_all(b"GET /stats HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n")
+    sock.write_all(b"GET /stats HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n")
         .expect("write");
     let mut buf = [0u8; 4096];
     let n = sock.read(&mut buf).expect("stream head");

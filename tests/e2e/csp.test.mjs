@@ -30,15 +30,21 @@ let server;
 let proxy;
 
 /**
- * An HTTP proxy on 127.0.0.1 in front of `target` that adds `Content-Security-Policy: policy`
- * to every text/html response. Streams pass through as they come; a client that leaves ends
- * the upstream request.
- * @returns {Promise<{origin: string, close: () => Promise<void>}>}
+ * An HTTP proxy on 127.0.0.1 that adds `Content-Security-Policy: policy` to every text/html
+ * response, in front of the origin `proxy.target` (set once the server is up: the server
+ * must know the proxy's origin first, to answer CORS for it). Streams pass through as they
+ * come; a client that leaves ends the upstream request.
+ * @returns {Promise<{origin: string, target: string|null, close: () => Promise<void>}>}
  */
-function startCspProxy(target, policy) {
+function startCspProxy(policy) {
   const agent = new http.Agent({ keepAlive: true });
+  let handle;
   const srv = http.createServer((req, res) => {
-    const upstream = http.request(new URL(req.url, target), { method: req.method, headers: req.headers, agent }, (up) => {
+    if (!handle.target) {
+      res.writeHead(503).end('no upstream yet');
+      return;
+    }
+    const upstream = http.request(new URL(req.url, handle.target), { method: req.method, headers: req.headers, agent }, (up) => {
       const headers = { ...up.headers };
       if (/^text\/html/i.test(up.headers['content-type'] || '')) headers['content-security-policy'] = policy;
       res.writeHead(up.statusCode, headers);
@@ -51,8 +57,9 @@ function startCspProxy(target, policy) {
   return new Promise((resolve, reject) => {
     srv.once('error', reject);
     srv.listen(0, '127.0.0.1', () => {
-      resolve({
+      resolve(handle = {
         origin: `http://127.0.0.1:${srv.address().port}`,
+        target: null,
         close: () => new Promise((done) => {
           srv.closeAllConnections();
           agent.destroy();
@@ -67,8 +74,11 @@ before(async () => {
   if (!polyfillBuilt() || !fs.existsSync(path.join(ROOT, 'dist', 'engine.nowasm.js'))) {
     throw new Error('dist/ is not built (with engine.nowasm.js): run `bash scripts/build.sh`');
   }
-  server = await startServer({ name: 'csp' });
-  proxy = await startCspProxy(server.origin, POLICY);
+  // The pages run on the proxy's origin and open streams on the server's second one: the
+  // server answers CORS only for origins it knows.
+  proxy = await startCspProxy(POLICY);
+  server = await startServer({ name: 'csp', args: ['--allow-origin', proxy.origin] });
+  proxy.target = server.origin;
 });
 
 after(async () => {

@@ -177,8 +177,8 @@ function spawnOnce(bin, argv, logFile, readyTimeoutMs) {
  */
 
 /**
- * Starts `sse-server` (from `SERVER_BIN`) in the repository root and waits for its
- * READY line (bounded by `readyTimeoutMs`, 15 s by default).
+ * Starts `sse-server` (from `SERVER_BIN`) in the repository root, with `--test-routes`, and
+ * waits for its READY line (bounded by `readyTimeoutMs`, 15 s by default).
  *
  * @param {object} [options]
  * @param {string[]} [options.args]  extra arguments, e.g. `['--stats-interval-ms', '200']`
@@ -194,7 +194,8 @@ export async function startServer({ args = [], port = 0, port2 = 0, name = 'sse-
   }
   const safeName = String(name).replace(/[^A-Za-z0-9_.-]+/g, '-');
   const logFile = path.join(LOG_DIR, `e2e-${safeName}-${process.pid}-${++logCounter}.log`);
-  const argv = (p, p2) => ['--port', String(p), '--second-port', String(p2), ...args];
+  // Every user of this harness is a test or a benchmark: the scripted /t/ routes are on.
+  const argv = (p, p2) => ['--port', String(p), '--second-port', String(p2), '--test-routes', ...args];
 
   const first = await spawnOnce(SERVER_BIN, argv(port, port2), logFile, readyTimeoutMs);
   let child = first.child;

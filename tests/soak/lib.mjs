@@ -20,9 +20,9 @@ export function launch() {
 export const WAIT = { timeout: 30_000, polling: 'raf' };
 
 /**
- * Starts sse-server with `--extra-ports N` (the harness's startServer reads only the first two
- * URLs of the READY line and wants nothing after them). Resolves to
- * { origins: [main, second, ...extra], origin, stop() }.
+ * Starts sse-server with `--extra-ports N` and the test routes (the harness's startServer
+ * reads only the first two URLs of the READY line and wants nothing after them). Resolves to
+ * { origins: [main, second, ...extra], origin, pid, stop() }.
  */
 export function startServerWithExtraPorts(extra, args = []) {
   if (!fs.existsSync(SERVER_BIN)) {
@@ -31,7 +31,7 @@ export function startServerWithExtraPorts(extra, args = []) {
   fs.mkdirSync(LOG_DIR, { recursive: true });
   const logFile = path.join(LOG_DIR, `soak-extra-ports-${process.pid}-${Date.now()}.log`);
   const fd = fs.openSync(logFile, 'a');
-  const child = spawn(SERVER_BIN, ['--port', '0', '--second-port', '0', '--extra-ports', String(extra), ...args], {
+  const child = spawn(SERVER_BIN, ['--port', '0', '--second-port', '0', '--extra-ports', String(extra), '--test-routes', ...args], {
     cwd: ROOT, stdio: ['ignore', 'pipe', fd],
   });
   fs.closeSync(fd);
@@ -58,6 +58,7 @@ export function startServerWithExtraPorts(extra, args = []) {
       resolve({
         origins,
         origin: origins[0],
+        pid: child.pid,
         logFile,
         async stop() {
           process.off('exit', killOnExit);

@@ -5,9 +5,11 @@
 //   node tests/soak/run.mjs [--only SUBSTRING]... [--quick]
 //
 // --only runs the rows whose group name contains the substring (kill, stall, hostile, many,
-// close, navigate, differential); --quick uses the e2e counts (a smoke test of the soak itself).
-// Needs `bash scripts/build.sh` (dist/, pkg/) and `cargo build --release -p
-// eventsource-wasm-server`; builds examples/dump.rs itself. One browser at a time.
+// close, navigate, differential, load); --quick uses the e2e counts (a smoke test of the soak
+// itself). Needs `bash scripts/build.sh` (dist/, pkg/) and `cargo build --release -p
+// eventsource-wasm-server` (sse-server and the load tool sse-load); builds examples/dump.rs
+// itself. One browser at a time. The load rows (tests/soak/load.mjs) need no browser: 2,000
+// streams on loopback, then the same with every stream reconnecting every few events.
 
 import fs from 'node:fs';
 import os from 'node:os';
@@ -19,6 +21,7 @@ import {
   killRestart, stall, hostile, manySources, closeStates, navigateAway,
 } from './scenarios.mjs';
 import { compare, corpusFiles, generateCorpus, describe } from './differential.mjs';
+import { loadRow, loadTable } from './load.mjs';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
@@ -26,8 +29,8 @@ const only = argv.flatMap((a, i) => (a === '--only' ? [argv[i + 1]] : []));
 const wanted = (group) => only.length === 0 || only.some((o) => group.includes(o));
 
 const N = quick
-  ? { restarts: 2, stalls: 2, hostileRepeat: 1, million: 200_000, manyRounds: 1, closeRounds: 1, navigate: 1, generated: 200 }
-  : { restarts: 20, stalls: 20, hostileRepeat: 3, million: 1_000_000, manyRounds: 5, closeRounds: 20, navigate: 10, generated: 3000 };
+  ? { restarts: 2, stalls: 2, hostileRepeat: 1, million: 200_000, manyRounds: 1, closeRounds: 1, navigate: 1, generated: 200, loadStreams: 500, loadSeconds: 5 }
+  : { restarts: 20, stalls: 20, hostileRepeat: 3, million: 1_000_000, manyRounds: 5, closeRounds: 20, navigate: 10, generated: 3000, loadStreams: 2000, loadSeconds: 20 };
 
 function memoryText(m) {
   const parts = [];
@@ -35,6 +38,7 @@ function memoryText(m) {
   if (m.heapPeakOverStartMiB !== undefined) parts.push(`peak +${m.heapPeakOverStartMiB}`);
   if (m.wasmMiB !== undefined) parts.push(`wasm ${m.wasmStartMiB ?? '?'}→${m.wasmMiB} MiB`);
   if (m.wasmMemoryMiB !== undefined) parts.push(`wasm ${m.wasmMemoryMiB} MiB`);
+  if (m.rssPerStreamKiB !== undefined) parts.push(`server ${m.rssPerStreamKiB} KiB/stream, RSS ${m.serverRssMiB} MiB`);
   return parts.join(', ') || '-';
 }
 
@@ -50,7 +54,8 @@ function table(rows) {
 }
 
 async function main() {
-  if (!polyfillBuilt() || !fs.existsSync(path.join(ROOT, 'pkg', 'tools', 'eventsource_wasm_bg.wasm'))) {
+  const browserGroups = ['kill', 'stall', 'hostile', 'many', 'close', 'navigate', 'differential'];
+  if (browserGroups.some(wanted) && (!polyfillBuilt() || !fs.existsSync(path.join(ROOT, 'pkg', 'tools', 'eventsource_wasm_bg.wasm')))) {
     throw new Error('dist/ or pkg/tools/ missing: run `bash scripts/build.sh` first');
   }
   if (!fs.existsSync(SERVER_BIN)) throw new Error(`no ${SERVER_BIN}: run \`cargo build --release -p eventsource-wasm-server\``);
@@ -120,6 +125,9 @@ async function main() {
     }
   });
 
+  await run('load', `load ${N.loadStreams} streams`, () => loadRow({ streams: N.loadStreams, rate: 20, seconds: N.loadSeconds }));
+  await run('load', `load ${N.loadStreams} streams churning`, () => loadRow({ streams: N.loadStreams, rate: 20, seconds: N.loadSeconds, churn: '10:40' }));
+
   const out = path.join(ROOT, 'target', 'soak');
   fs.mkdirSync(out, { recursive: true });
   const report = {
@@ -131,6 +139,7 @@ async function main() {
   };
   fs.writeFileSync(path.join(out, 'soak.json'), `${JSON.stringify(report, null, 2)}\n`);
   console.log(`\n${table(rows)}\n`);
+  if (rows.some((r) => r.details?.latencyUs)) console.log(`${loadTable(rows)}\n`);
   console.log(`soak: ${rows.filter((r) => r.problems.length).length} of ${rows.length} rows with problems, ${report.durationSec} s; JSON: target/soak/soak.json`);
   return rows.some((r) => r.problems.length) ? 1 : 0;
 }

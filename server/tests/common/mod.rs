@@ -17,7 +17,7 @@ use tokio::time::timeout;
 /// Upper bound for any single wait in a test.
 pub const WAIT: Duration = Duration::from_secs(10);
 
-/// A config for tests: free ports, fast producers, nothing mounted.
+/// A config for tests: free ports, fast producers, nothing mounted, the test routes on.
 pub fn config() -> Config {
     Config {
         port: 0,
@@ -25,6 +25,7 @@ pub fn config() -> Config {
         mounts: Vec::new(),
         stats_interval: Duration::from_millis(20),
         ticker_interval: Duration::from_millis(20),
+        test_routes: true,
         ..Config::default()
     }
 }
@@ -136,13 +137,66 @@ async fn request_inner(
     target: &str,
     headers: &[(&str, &str)],
 ) -> Resp {
-    let mut sock = TcpStream::connect(addr).await.expect("connect");
     let mut req = format!("{method} {target} HTTP/1.1\r\nHost: {addr}\r\n");
     for (k, v) in headers {
         req.push_str(&format!("{k}: {v}\r\n"));
     }
     req.push_str("\r\n");
-    sock.write_all(req.as_bytes()).await.expect("write request");
+    send_inner(addr, req.as_bytes(), method == "HEAD").await
+}
+
+/// Sends a request with a body (and its Content-Length) and reads the response head.
+pub async fn request_body(
+    addr: SocketAddr,
+    method: &str,
+    target: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Resp {
+    let mut req = format!(
+        "{method} {target} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\n",
+        body.len()
+    )
+    .into_bytes();
+    for (k, v) in headers {
+        req.extend_from_slice(format!("{k}: {v}\r\n").as_bytes());
+    }
+    req.extend_from_slice(b"\r\n");
+    req.extend_from_slice(body);
+    timeout(WAIT, send_inner(addr, &req, false))
+        .await
+        .expect("response head in time")
+}
+
+/// Sends `raw` bytes as they are (any Host, or none) and reads the response head.
+pub async fn send_raw(addr: SocketAddr, raw: &[u8]) -> Resp {
+    timeout(WAIT, send_inner(addr, raw, false))
+        .await
+        .expect("response head in time")
+}
+
+/// GET `target` over a socket whose receive buffer is `rcvbuf` bytes (no autotuning), so
+/// the server can get at most that much, plus its own send buffer, ahead of the reader.
+pub async fn get_small_window(addr: SocketAddr, target: &str, rcvbuf: u32) -> Resp {
+    let sock = tokio::net::TcpSocket::new_v4().expect("socket");
+    sock.set_recv_buffer_size(rcvbuf).expect("SO_RCVBUF");
+    let sock = timeout(WAIT, sock.connect(addr))
+        .await
+        .expect("connect in time")
+        .expect("connect");
+    let req = format!("GET {target} HTTP/1.1\r\nHost: {addr}\r\n\r\n");
+    timeout(WAIT, send_on(sock, req.as_bytes(), false))
+        .await
+        .expect("response head in time")
+}
+
+async fn send_inner(addr: SocketAddr, request: &[u8], head_only: bool) -> Resp {
+    let sock = TcpStream::connect(addr).await.expect("connect");
+    send_on(sock, request, head_only).await
+}
+
+async fn send_on(mut sock: TcpStream, request: &[u8], head_only: bool) -> Resp {
+    sock.write_all(request).await.expect("write request");
     let mut raw = Vec::new();
     let head_end = loop {
         if let Some(i) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
@@ -177,7 +231,7 @@ async fn request_inner(
                 .unwrap_or(0),
         )
     };
-    let bodiless = method == "HEAD" || matches!(status, 204 | 304);
+    let bodiless = head_only || matches!(status, 204 | 304);
     let mut r = Resp {
         status,
         headers,
