@@ -33,7 +33,9 @@ enum Phase {
     Requesting,
     Streaming,
     /// Waiting to reconnect (`silent`: a polling pause, readyState OPEN).
-    Waiting { silent: bool },
+    Waiting {
+        silent: bool,
+    },
     Done,
 }
 
@@ -147,6 +149,8 @@ struct Checker {
     heartbeat_from: u64,
     /// The `now` at which the current wait began.
     waiting_since: u64,
+    /// The `now` at which the last request went out.
+    sent_at: u64,
 }
 
 impl Checker {
@@ -158,6 +162,7 @@ impl Checker {
             state: ReadyState::Connecting,
             heartbeat_from: 0,
             waiting_since: 0,
+            sent_at: 0,
         }
     }
 
@@ -212,7 +217,11 @@ impl Checker {
             | (ReadyState::Open, ReadyState::Open) => {}
             (ReadyState::Closed, _) => unreachable!("handled above"),
         }
-        assert!(opens <= 1 && reconnects <= 1 && fails <= 1 && sends <= 1, "{}", ctx());
+        assert!(
+            opens <= 1 && reconnects <= 1 && fails <= 1 && sends <= 1,
+            "{}",
+            ctx()
+        );
         if opens == 1 {
             assert_eq!(
                 (before, after),
@@ -228,7 +237,12 @@ impl Checker {
             assert_eq!(after, ReadyState::Closed, "{}", ctx());
         }
         if chunk {
-            assert_eq!(events, usize::from(self.conn.batch().events() > 0), "{}", ctx());
+            assert_eq!(
+                events,
+                usize::from(self.conn.batch().events() > 0),
+                "{}",
+                ctx()
+            );
         } else {
             assert_eq!(events, 0, "events from elsewhere: {}", ctx());
         }
@@ -242,7 +256,11 @@ impl Checker {
         for action in &actions {
             if let Action::Send(request) = action {
                 assert!(may_send, "unexpected request: {}", ctx());
-                assert!(!self.readable(), "a page's stream sent a request: {}", ctx());
+                assert!(
+                    !self.readable(),
+                    "a page's stream sent a request: {}",
+                    ctx()
+                );
                 let id = self.conn.parser().last_event_id();
                 assert_eq!(
                     request.last_event_id.as_deref(),
@@ -254,11 +272,15 @@ impl Checker {
         }
 
         // A polling batch that ends: readyState stays OPEN.
-        let polling_end = input == "end"
-            && self.config.mode == Mode::Polling
-            && was == Phase::Streaming;
+        let polling_end =
+            input == "end" && self.config.mode == Mode::Polling && was == Phase::Streaming;
         if polling_end {
-            assert_eq!(after, before, "a polling batch changed readyState: {}", ctx());
+            assert_eq!(
+                after,
+                before,
+                "a polling batch changed readyState: {}",
+                ctx()
+            );
             assert_eq!(opens + reconnects + fails, 0, "{}", ctx());
         }
 
@@ -267,6 +289,7 @@ impl Checker {
             Phase::Done
         } else if sends == 1 {
             self.heartbeat_from = now;
+            self.sent_at = now;
             Phase::Requesting
         } else if reconnects == 1 {
             self.waiting_since = now;
@@ -292,9 +315,11 @@ impl Checker {
             Phase::Waiting { silent: true } => {
                 let at = next.unwrap_or_else(|| panic!("polling pause without a timer: {}", ctx()));
                 assert!(at > self.waiting_since, "a pause already over: {}", ctx());
+                // Paced from when the poll went out (the clock may have been fed backwards).
+                let pace = at.saturating_sub(self.sent_at);
                 assert!(
-                    at.saturating_sub(self.waiting_since) <= FIRST_POLL_PACE.max(self.conn.reconnection_time()),
-                    "a pause longer than the reconnection time: {}",
+                    pace <= FIRST_POLL_PACE.max(self.conn.reconnection_time()),
+                    "a pace longer than the reconnection time ({pace}): {}",
                     ctx()
                 );
             }
@@ -303,9 +328,17 @@ impl Checker {
                 let delay = at.saturating_sub(self.waiting_since);
                 let base = self.conn.reconnection_time();
                 let wanted = base.min(u64::MAX - self.waiting_since);
-                assert!(delay >= wanted, "sooner than retry ({delay} < {base}): {}", ctx());
+                assert!(
+                    delay >= wanted,
+                    "sooner than retry ({delay} < {base}): {}",
+                    ctx()
+                );
                 let cap = self.config.backoff.map_or(base, |b| b.max.max(base));
-                assert!(delay <= cap, "past the backoff cap ({delay} > {cap}): {}", ctx());
+                assert!(
+                    delay <= cap,
+                    "past the backoff cap ({delay} > {cap}): {}",
+                    ctx()
+                );
             }
             Phase::Requesting | Phase::Streaming => {
                 match self.config.heartbeat_timeout.filter(|_| !self.readable()) {

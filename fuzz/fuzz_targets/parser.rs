@@ -21,7 +21,11 @@ fn run(chunks: &[&[u8]], limit: usize) -> (Collect, Option<usize>) {
 fuzz_target!(|input: &[u8]| {
     // The first two bytes choose the limit and a chunk size; the rest is the stream.
     let [a, b, stream @ ..] = input else { return };
-    let limit = if *a < 128 { usize::MAX } else { usize::from(*a - 127) * 4 };
+    let limit = if *a < 128 {
+        usize::MAX
+    } else {
+        usize::from(*a - 127) * 4
+    };
     let step = usize::from(*b).max(1);
     let whole = run(&[stream], limit);
     let chunks: Vec<&[u8]> = stream.chunks(step).collect();
