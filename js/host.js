@@ -213,7 +213,8 @@ export function attach(s, create, { send, abort }) {
   const schedule = () => {
     if (scheduled) return;
     scheduled = true;
-    if (overBudget()) {
+    // The clock is read every CHECK_EVERY turns only, not per event.
+    if (++sinceCheck >= CHECK_EVERY && ((sinceCheck = 0), overBudget())) {
       postTask(turn);
     } else {
       hops = HOPS;
@@ -248,14 +249,6 @@ export function attach(s, create, { send, abort }) {
       queue.shift();
       if (head === ANNOUNCE) announce();
       else fireError(head);
-    }
-    if (++sinceCheck >= CHECK_EVERY) {
-      sinceCheck = 0;
-      if (overBudget()) {
-        scheduled = true;
-        postTask(turn);
-        return;
-      }
     }
     schedule();
   }
@@ -307,7 +300,7 @@ export function attach(s, create, { send, abort }) {
       waiting = true;
       if (view.length) {
         // Events of a new response: their origin is its final URL's.
-        const origin = s.readable ? 'null' : originOf(s.finalUrl ?? s.url);
+        const origin = s.o.readable ? 'null' : originOf(s.finalUrl ?? s.url);
         if (origin !== protoOrigin) {
           protoOrigin = origin;
           proto = originPrototype(origin);
