@@ -26,6 +26,8 @@
 //   BENCH_PARSER_REPS=5     timed passes per parser per page (after one warm-up)
 //   BENCH_MEMORY_MIB=256    bytes streamed per memory run (/t/endless, 64-byte events)
 //   BENCH_TIMEOUT_S=90      bound of one page run (the runner adds 30 s before killing)
+//   BENCH_LIB=/js/index.js  throughput pages take the polyfill from the unbundled sources instead
+//                           of /dist/index.js: a change in js/ measured without a build
 //
 // How: the runner starts the reference server (target/release/sse-server, corpus dir as above)
 // and a small HTTP server of its own on 127.0.0.1, then a browser with no DevTools client (a
@@ -90,6 +92,7 @@ const cfg = {
   parserReps: int(process.env.BENCH_PARSER_REPS, 5, 1, 50),
   memoryMib: int(process.env.BENCH_MEMORY_MIB, 256, 16, 4096),
   timeoutS: int(process.env.BENCH_TIMEOUT_S, 90, 5, 3600),
+  lib: process.env.BENCH_LIB || undefined,
 };
 if (args.includes('--memory')) cfg.parts = ['memory'];
 cfg.out = resolve(process.env.BENCH_OUT || join(ROOT, 'target', 'bench', args.includes('--memory') ? 'browser-memory.json' : 'browser.json'));
@@ -378,8 +381,8 @@ async function benchBrowser(kind, ctx) {
         const u = `/t/corpus/${c.name}.txt`;
         if (has('throughput')) {
           for (const contender of cfg.contenders) {
-            const floor = contender === 'wasm-fetch' ? { floor: '1' } : {};
-            const job = makeJob(ref.origin, runner.origin, 'stream.html', { c: contender, u, n: c.meta.events, b: c.meta.bytes, ...floor }, t);
+            const extra = { ...(contender === 'wasm-fetch' ? { floor: '1' } : {}), ...(cfg.lib ? { lib: cfg.lib } : {}) };
+            const job = makeJob(ref.origin, runner.origin, 'stream.html', { c: contender, u, n: c.meta.events, b: c.meta.bytes, ...extra }, t);
             job.meta = { part: 'throughput', round, corpus: c.name, contender, events: c.meta.events, bytes: c.meta.bytes };
             jobs.push(job);
           }
@@ -490,7 +493,8 @@ function summarize(kind, out, sizeRows) {
         const heapRetained = median(ok.map((r) => (r.heapAfterGc !== null && r.heapStart !== null ? r.heapAfterGc - r.heapStart : null)));
         const evps = ms ? mine[0].events / (ms / 1000) : null;
         const mbps = ms ? mine[0].bytes / 1e6 / (ms / 1000) : null;
-        stat[contender] = { corpus, contender, runs: mine.length, ok: ok.length, medianMs: ms, eventsPerS: contender === 'fetch-drain' ? null : evps, mbPerS: mbps, heapGrowthBytes: heapGrowth, heapRetainedBytes: heapRetained };
+        const kinds = [...new Set(ok.map((r) => r.eventKind).filter(Boolean))];
+        stat[contender] = { corpus, contender, eventKind: kinds.join('/') || null, runs: mine.length, ok: ok.length, medianMs: ms, eventsPerS: contender === 'fetch-drain' ? null : evps, mbPerS: mbps, heapGrowthBytes: heapGrowth, heapRetainedBytes: heapRetained };
       }
       // The platform floor, measured in the wasm-fetch pages after their run (same events).
       const floors = runs.filter((r) => r.contender === 'wasm-fetch' && r.floor && !r.floor.error);
@@ -504,17 +508,18 @@ function summarize(kind, out, sizeRows) {
         s.ratioToFloor = floorRate && s.eventsPerS ? s.eventsPerS / floorRate : null;
         summary.throughput.push(s);
         rows.push([corpus, contender, s.eventsPerS === null ? '-' : fmtInt(s.eventsPerS), fmt(s.mbPerS), contender === 'fetch-drain' ? `${fmt(s.mbRatioToNative, 2)}*` : fmt(s.ratioToNative, 2),
-          fmt(s.ratioToFloor, 2), fmt(mib(s.heapGrowthBytes), 1), fmt(mib(s.heapRetainedBytes), 2), `${s.ok}/${s.runs}`]);
+          fmt(s.ratioToFloor, 2), s.eventKind ?? '-', fmt(mib(s.heapGrowthBytes), 1), fmt(mib(s.heapRetainedBytes), 2), `${s.ok}/${s.runs}`]);
       }
       const f = { corpus, contender: 'platform floor', runs: runs.filter((r) => r.contender === 'wasm-fetch').length, ok: floors.length, eventsPerS: floorRate,
         ratioToNative: native && floorRate ? floorRate / native : null, ways: bestWays,
         byWay: Object.fromEntries(Object.keys(floors[0]?.floor.ways ?? {}).map((w) => [w, median(floors.map((r) => r.floor.ways[w]?.eventsPerS))])) };
       summary.floor.push(f);
-      rows.push([corpus, 'platform floor', fmtInt(floorRate), '-', fmt(f.ratioToNative, 2), floorRate ? '1.00' : '-', '-', '-', `${f.ok}/${f.runs}`]);
+      rows.push([corpus, 'platform floor', fmtInt(floorRate), '-', fmt(f.ratioToNative, 2), floorRate ? '1.00' : '-', 'MessageEvent', '-', '-', `${f.ok}/${f.runs}`]);
     }
     lines.push(`Throughput (${out.version}; ${cfg.mib} MiB corpora; medians of ${cfg.rounds} interleaved rounds)`);
-    lines.push(table(['corpus', 'contender', 'events/s', 'MB/s', 'x native', 'x floor', 'heap +MiB', 'kept MiB', 'ok'], rows, ['l', 'l']));
+    lines.push(table(['corpus', 'contender', 'events/s', 'MB/s', 'x native', 'x floor', 'listeners get', 'heap +MiB', 'kept MiB', 'ok'], rows, ['l', 'l', 'r', 'r', 'r', 'r', 'l']));
     lines.push('  x native: events/s ratio (* fetch-drain: MB/s ratio; it parses nothing). x floor: events/s over the platform floor.');
+    lines.push('  listeners get: what the first event given to a listener was (a real MessageEvent, or a plain Object).');
     lines.push('  platform floor: in each wasm-fetch page after its run, the same events as ready strings (parsed beforehand, untimed),');
     lines.push('  a MessageEvent made from them and dispatched on an EventTarget with a listener per type, in a plain loop: the cost of');
     lines.push('  real MessageEvents alone (no parsing, network or scheduling); the fastest of the ways the platform offers:');

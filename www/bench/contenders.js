@@ -1,12 +1,19 @@
 // The contenders of the browser benchmark. `prepare(name)` loads what a contender needs (before
 // the clock starts) and returns `open(url, sink)`, which starts streaming and returns `close()`.
-// `sink.event(data)` is called for each event (the data string), `sink.bytes(n)` for each
-// chunk of the drain baseline, `sink.error()` when an EventSource reports an error.
+// `sink.event(data)` is called for each event (the data string), `sink.kind(name)` once with
+// what the first event is ('MessageEvent' or the class of a plain object), `sink.bytes(n)` for
+// each chunk of the drain baseline, `sink.error()` when an EventSource reports an error.
 
 import { TYPES, loadScript } from './common.js';
 
 function listen(source, sink) {
   const onEvent = (e) => sink.event(e.data);
+  // What the first event is (a real MessageEvent, or a plain object), told once.
+  const first = (e) => {
+    for (const type of TYPES) source.removeEventListener(type, first);
+    sink.kind?.(e instanceof MessageEvent ? 'MessageEvent' : Object.prototype.toString.call(e).slice(8, -1));
+  };
+  for (const type of TYPES) source.addEventListener(type, first);
   for (const type of TYPES) source.addEventListener(type, onEvent);
   source.addEventListener('error', () => sink.error());
   return () => source.close();

@@ -13,7 +13,8 @@ const n = Number(q.get('n'));
 const b = Number(q.get('b'));
 const timeout = Number(q.get('timeout')) || 90000;
 
-const open = await prepare(name);
+// lib=/js/index.js: the polyfill from the unbundled sources (a change in js/ measured without a build).
+const open = await prepare(name, q.get('lib') || undefined);
 const hadGc = gc();
 await sleep(20);
 const heapStart = heap();
@@ -22,6 +23,7 @@ let count = 0;
 let chars = 0;
 let bytes = 0;
 let errors = 0;
+let eventKind = null;
 let tFirst = null;
 let tLast = null;
 let settle;
@@ -51,6 +53,9 @@ const sink = {
   },
   error() {
     errors += 1;
+  },
+  kind(name) {
+    eventKind = name;
   },
 };
 
@@ -145,6 +150,7 @@ await finish({
   bytes: name === 'fetch-drain' ? bytes : b,
   chars,
   errors,
+  eventKind,
   ms: (tLast ?? performance.now()) - t0,
   firstMs: tFirst === null ? null : tFirst - t0,
   heapStart,
