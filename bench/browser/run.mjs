@@ -4,7 +4,7 @@
 // the platform's own floor (MessageEvents made and dispatched from ready strings, in the same
 // page). Prints the figures of issue 13 ("Pay only for what is used") with its targets.
 //
-//   npm run bench:browser                 # everything below, Chromium and Firefox (~40 minutes)
+//   npm run bench:browser                 # everything below, Chromium and Firefox (~15 minutes)
 //   npm run bench:browser -- --memory     # the 256 MiB memory run alone
 //   BENCH_ROUNDS=7 BENCH_CORPORA=tokens,ticker BENCH_BROWSERS=chromium npm run bench:browser
 //   (run it under the machine's lock: flock /tmp/eventsource-heavy.lock npm run bench:browser)
@@ -442,20 +442,33 @@ async function benchBrowser(kind, ctx) {
     const n = endlessEvents(eventSize, total);
     const every = Math.floor((16 * 1048576) / eventSize);
     const u = `/t/endless?event_size=${eventSize}&total=${total}`;
-    const jobs = MEMORY_CONTENDERS.map((contender) => {
+    const memoryJob = (contender, label = contender, extra = {}) => {
       // key= makes the server log the requests (/t/log): how many the contender made.
       const key = `bench-${kind}-${contender}-${++jobSeq}`;
-      const job = makeJob(ref.origin, runner.origin, 'memory.html', { c: contender, u: `${u}&key=${key}`, n, every }, Math.max(t, 240));
-      job.meta = { part: 'memory', contender, events: n, bytes: total, key };
+      const job = makeJob(ref.origin, runner.origin, 'memory.html', { c: contender, u: `${u}&key=${key}`, n, every, ...extra }, Math.max(t, 240));
+      job.meta = { part: 'memory', contender: label, events: n, bytes: total, key, ...extra };
       return job;
-    });
-    await runJobs(runner, kind, jobs, (job) => {
+    };
+    const report = (job) => {
       const r = job.result;
-      const what = job.meta.contender === 'fetch-drain' ? `${fmt((r.bytes ?? 0) / 1048576, 0)} MiB` : `${fmtInt(r.events)} events`;
+      const what = job.meta.contender.startsWith('fetch-drain') ? `${fmt((r.bytes ?? 0) / 1048576, 0)} MiB` : `${fmtInt(r.events)} events`;
       log(`${kind} memory ${job.meta.contender.padEnd(22)} ${r.ok ? `${what} in ${fmt(r.ms / 1000)} s, peak heap ${fmt(mib(r.peakHeap))} MiB` : `FAILED ${r.outcome ?? ''} ${r.error ?? ''} (${r.events ?? '?'} events)`}`);
-    });
+    };
+    const jobs = MEMORY_CONTENDERS.map((contender) => memoryJob(contender));
+    await runJobs(runner, kind, jobs, report);
+    // The drain at full speed reads hundreds of MB/s, faster than any parser, and its garbage
+    // (a string per chunk) meets other collections than at a parser's pace: so the drain again,
+    // held to wasm-fetch's own rate.
+    const fetchRun = jobs.find((j) => j.meta.contender === 'wasm-fetch')?.result;
+    if (fetchRun?.ok && fetchRun.ms > 0) {
+      const pace = (fetchRun.events * eventSize) / 1e6 / (fetchRun.ms / 1000);
+      const paced = memoryJob('fetch-drain', 'fetch-drain paced', { pace: pace.toFixed(3) });
+      await runJobs(runner, kind, [paced], report);
+      jobs.push(paced);
+    }
     for (const job of jobs) {
-      const rec = { ...job.meta, ...job.result };
+      // The page names the contender it ran (fetch-drain); the runner's label says how (paced).
+      const rec = { ...job.meta, ...job.result, contender: job.meta.contender };
       delete rec.ua;
       try {
         const res = await fetch(`${ref.origin}/t/log?key=${encodeURIComponent(job.meta.key)}&clear=1`, { signal: AbortSignal.timeout(5000) });
@@ -592,7 +605,7 @@ function summarize(kind, out, sizeRows) {
         return v.length ? Math.max(...v) : null;
       };
       const d = (sample, key) => (sample && typeof sample[key] === 'number' ? sample[key] : null);
-      const bytes = r.contender === 'fetch-drain' ? r.bytes : r.events * 64;
+      const bytes = r.contender.startsWith('fetch-drain') ? r.bytes : r.events * 64;
       const s = {
         contender: r.contender, requests: r.requests, ok: !!r.ok, outcome: r.outcome, events: r.events, bytes, seconds: r.ms / 1000,
         mbPerS: r.ok ? bytes / 1e6 / (r.ms / 1000) : null,
@@ -607,20 +620,25 @@ function summarize(kind, out, sizeRows) {
       summary.memory.push(s);
     }
     const drain = summary.memory.find((m) => m.contender === 'fetch-drain' && m.ok);
+    const paced = summary.memory.find((m) => m.contender === 'fetch-drain paced' && m.ok);
     for (const s of summary.memory) {
-      s.peakOverDrain = drain && s.heapPeak !== null && drain.heapPeak !== null ? s.heapPeak - drain.heapPeak : null;
-      rows.push([s.contender, s.requests ?? '-', s.ok ? (s.contender === 'fetch-drain' ? `${fmt(s.bytes / 1048576, 0)} MiB` : fmtInt(s.events)) : `FAILED (${s.outcome ?? '?'}; ${fmtInt(s.events)} ev)`, fmt(s.seconds), fmt(s.mbPerS),
-        fmt(mib(s.heapStart)), fmt(mib(s.heapAt16)), fmt(mib(s.heapEnd)), fmt(mib(s.heapGrowth)), fmt(mib(s.heapPeak)), s.contender === 'fetch-drain' ? '0.0' : fmt(mib(s.peakOverDrain)),
+      const over = (d) => (d && s.heapPeak !== null && d.heapPeak !== null ? s.heapPeak - d.heapPeak : null);
+      s.peakOverDrain = over(drain);
+      s.peakOverPacedDrain = over(paced);
+      rows.push([s.contender, s.requests ?? '-', s.ok ? (s.contender.startsWith('fetch-drain') ? `${fmt(s.bytes / 1048576, 0)} MiB` : fmtInt(s.events)) : `FAILED (${s.outcome ?? '?'}; ${fmtInt(s.events)} ev)`, fmt(s.seconds), fmt(s.mbPerS),
+        fmt(mib(s.heapStart)), fmt(mib(s.heapAt16)), fmt(mib(s.heapEnd)), fmt(mib(s.heapGrowth)), fmt(mib(s.heapPeak)), fmt(mib(s.peakOverDrain)), fmt(mib(s.peakOverPacedDrain)),
         fmt(mib(s.wasmStart), 2), fmt(mib(s.wasmAt16), 2), fmt(mib(s.wasmEnd), 2), fmt(mib(s.wasmGrowth), 2),
         fmt(mib(Math.max(s.maxFetchChunkBytes ?? 0, s.maxXhrChunkUnits ?? 0) || null), 2)]);
     }
     lines.push(`Memory over ${cfg.memoryMib} MiB of /t/endless (64-byte events) (${out.version}; one run each; MiB)`);
-    lines.push(table(['contender', 'requests', 'events', 's', 'MB/s', 'heap start', '@16MiB', 'end', 'growth', 'peak', 'peak - drain', 'wasm start', '@16MiB', 'end', 'growth', 'max chunk'], rows, ['l']));
+    lines.push(table(['contender', 'requests', 'events', 's', 'MB/s', 'heap start', '@16MiB', 'end', 'growth', 'peak', '- drain', '- paced', 'wasm start', '@16MiB', 'end', 'growth', 'max chunk'], rows, ['l']));
     lines.push('  heap: performance.memory.usedJSHeapSize (Chromium only; start is after a GC, nothing forced while streaming). peak:');
-    lines.push('  the largest of a look every MiB streamed and the samples; peak - drain: above the peak of fetch-drain (fetch +');
-    lines.push('  TextDecoder, no parsing) in the same browser. wasm: the engine\'s WebAssembly.Memory (the polyfill from /js/index.js,');
-    lines.push('  which shares /pkg/eventsource_wasm.js and its exported memory; same code as dist/). growth: end minus the sample at');
-    lines.push('  16 MiB. max chunk: the largest fetch read (MiB) or XHR responseText growth between two reads (Mi UTF-16 units).');
+    lines.push('  the largest of a look every MiB streamed and the samples; - drain: peak above the peak of fetch-drain (fetch +');
+    lines.push('  TextDecoder, no parsing, as fast as it reads) in the same browser; - paced: above fetch-drain paced, the same drain held');
+    lines.push('  to wasm-fetch\'s MB/s (like for like: at full speed the drain\'s garbage meets other collections). wasm: the engine\'s');
+    lines.push('  WebAssembly.Memory (the polyfill from /js/index.js, which shares /pkg/eventsource_wasm.js and its exported memory; same');
+    lines.push('  code as dist/). growth: end minus the sample at 16 MiB. max chunk: the largest fetch read (MiB) or XHR responseText');
+    lines.push('  growth between two reads (Mi UTF-16 units).');
     lines.push('');
   }
 
@@ -639,14 +657,15 @@ function summarize(kind, out, sizeRows) {
     }
   }
   const drain = summary.memory.find((m) => m.contender === 'fetch-drain' && m.ok);
+  const pacedDrain = summary.memory.find((m) => m.contender === 'fetch-drain paced' && m.ok);
   for (const m of summary.memory.filter((x) => x.contender.startsWith('wasm-'))) {
     if (!m.ok) {
       T(`4. ${m.contender}: peak JS heap over ${cfg.memoryMib} MiB`, `FAILED (${m.outcome})`, 'a run', false);
-    } else if (m.heapPeak === null || !drain || drain.heapPeak === null) {
+    } else if (m.heapPeak === null || !pacedDrain || pacedDrain.heapPeak === null) {
       T(`4. ${m.contender}: growth from 16 MiB to the end`, `wasm ${fmt(mib(m.wasmGrowth), 2)} MiB (no JS heap figure in this browser)`, 'flat', null);
     } else {
-      T(`4. ${m.contender}: peak JS heap vs fetch+TextDecoder drain`, `${fmt(mib(m.heapPeak))} MiB vs ${fmt(mib(drain.heapPeak))} MiB (+${fmt(mib(m.peakOverDrain))}); growth 16 MiB->end ${fmt(mib(m.heapGrowth))} MiB, wasm ${fmt(mib(m.wasmGrowth), 2)} MiB`,
-        `<= drain + ${fmt(mib(GOAL.heapOverDrain), 0)} MiB, flat`, m.peakOverDrain <= GOAL.heapOverDrain);
+      T(`4. ${m.contender}: peak JS heap vs fetch+TextDecoder drain at wasm-fetch's pace`, `${fmt(mib(m.heapPeak))} MiB vs ${fmt(mib(pacedDrain.heapPeak))} MiB (${m.peakOverPacedDrain >= 0 ? '+' : ''}${fmt(mib(m.peakOverPacedDrain))}; the drain at full speed ${fmt(mib(drain?.heapPeak))} MiB); growth 16 MiB->end ${fmt(mib(m.heapGrowth))} MiB, wasm ${fmt(mib(m.wasmGrowth), 2)} MiB`,
+        `<= drain + ${fmt(mib(GOAL.heapOverDrain), 0)} MiB, flat`, m.peakOverPacedDrain <= GOAL.heapOverDrain);
     }
   }
   for (const delay of cfg.coldDelays) {

@@ -19,14 +19,20 @@ function listen(source, sink) {
   return () => source.close();
 }
 
-/** fetch + TextDecoder, then `feed(text)` for each chunk (or `sink.bytes` when feed is null). */
-function fetchLoop(url, sink, feedFactory) {
+/**
+ * fetch + TextDecoder, then `feed(text)` for each chunk (or `sink.bytes` when feed is null).
+ * `paceMBps` > 0: no faster than that (decimal MB/s); the reader waits before reading on, so the
+ * server, which writes as fast as the client reads, is held back (a drain at another reader's pace).
+ */
+function fetchLoop(url, sink, feedFactory, paceMBps = 0) {
   const ctl = new AbortController();
   (async () => {
     const res = await fetch(url, { signal: ctl.signal, cache: 'no-store' });
     const reader = res.body.getReader();
     const decoder = new TextDecoder();
     const feed = feedFactory?.();
+    const t0 = performance.now();
+    let total = 0;
     // Bounded by the response: it ends, or close() aborts it.
     for (;;) {
       const { done, value } = await reader.read();
@@ -34,6 +40,11 @@ function fetchLoop(url, sink, feedFactory) {
       const text = decoder.decode(value, { stream: true });
       if (feed) feed(text);
       else sink.bytes(value.length, text.length);
+      total += value.length;
+      if (paceMBps > 0) {
+        const ahead = total / (paceMBps * 1000) - (performance.now() - t0);
+        if (ahead >= 1) await new Promise((resolve) => setTimeout(resolve, Math.min(ahead, 10000)));
+      }
     }
     sink.error();
   })().catch(() => {});
@@ -45,7 +56,7 @@ function fetchLoop(url, sink, feedFactory) {
  * '/js/index.js' (the same sources unbundled, which share the wasm-bindgen glue instance of
  * '/pkg/eventsource_wasm.js', so a page can read the engine's wasm memory).
  */
-export async function prepare(name, lib = '/dist/index.js') {
+export async function prepare(name, lib = '/dist/index.js', { paceMBps = 0 } = {}) {
   switch (name) {
     case 'native':
       return (url, sink) => listen(new EventSource(url), sink);
@@ -75,7 +86,7 @@ export async function prepare(name, lib = '/dist/index.js') {
       });
     }
     case 'fetch-drain':
-      return (url, sink) => fetchLoop(url, sink, null);
+      return (url, sink) => fetchLoop(url, sink, null, paceMBps);
     default:
       throw new Error(`unknown contender ${name}`);
   }

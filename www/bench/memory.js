@@ -2,11 +2,13 @@
 // heap (performance.memory, Chromium only) and, for this polyfill, the engine's wasm memory:
 // the peak over a sample every MiB of the stream, a kept sample every `every` events (16 MiB) and
 // at the end. fetch-drain (fetch + TextDecoder, no parsing: the floor any fetch-based reader
-// pays) is sampled by bytes instead of events and ends with the stream. The polyfill comes from
+// pays) is sampled by bytes instead of events and ends with the stream; with `pace` it reads no
+// faster than that (the runner passes wasm-fetch's own rate: the drain at the package's pace). The polyfill comes from
 // /js/index.js here: the same sources as dist/index.js, unbundled, so that its wasm-bindgen glue
 // is the module instance of /pkg/eventsource_wasm.js, whose init() hands out the exports,
 // `memory` included (the dist bundle keeps them private).
-// Query: c=contender, u=stream URL, n=events, every=events, timeout=ms, r/s/job (see common.js).
+// Query: c=contender, u=stream URL, n=events, every=events, pace=MB/s (fetch-drain only: no faster),
+// timeout=ms, r/s/job (see common.js).
 
 import { q, finish, heap, gc, sleep } from './common.js';
 import { prepare } from './contenders.js';
@@ -43,7 +45,7 @@ Object.defineProperty(XMLHttpRequest.prototype, 'responseText', {
 });
 
 const wasmContender = name.startsWith('wasm-');
-const open = await prepare(name, '/js/index.js');
+const open = await prepare(name, '/js/index.js', { paceMBps: Number(q.get('pace')) || 0 });
 let wasmMemory = () => null;
 if (wasmContender) {
   const glue = await import('/pkg/eventsource_wasm.js');
