@@ -1,10 +1,13 @@
 // Browser benchmark: this polyfill (fetch, XHR and polling transports) against the native
 // EventSource, event-source-polyfill, eventsource (npm), fetch + eventsource-parser, and a
-// fetch + TextDecoder drain, on the same corpora streamed by the reference server.
+// fetch + TextDecoder drain, on the same corpora streamed by the reference server; beside them
+// the platform's own floor (MessageEvents made and dispatched from ready strings, in the same
+// page). Prints the figures of issue 13 ("Pay only for what is used") with its targets.
 //
-//   npm run bench:browser                 # throughput, parser, cold start; Chromium and Firefox
-//   npm run bench:browser -- --memory     # the 256 MiB memory check alone (its own ~5 minutes)
+//   npm run bench:browser                 # everything below, Chromium and Firefox (~15 minutes)
+//   npm run bench:browser -- --memory     # the 256 MiB memory run alone
 //   BENCH_ROUNDS=7 BENCH_CORPORA=tokens,ticker BENCH_BROWSERS=chromium npm run bench:browser
+//   (run it under the machine's lock: flock /tmp/eventsource-heavy.lock npm run bench:browser)
 //
 // Knobs (environment):
 //   BENCH_ROUNDS=5          interleaved rounds of the throughput and parser runs (medians)
@@ -13,16 +16,18 @@
 //                    fetch+eventsource-parser,fetch-drain
 //   BENCH_MIB=8             corpus size (MiB), generated into target/corpora-<MIB>
 //   BENCH_BROWSERS=chromium,firefox
-//   BENCH_PARTS=throughput,parser,cold   (any of throughput,parser,cold,memory; --memory = memory)
+//   BENCH_PARTS=throughput,parser,cold,memory   (--memory = memory alone)
 //   BENCH_OUT=target/bench/browser.json   (--memory: target/bench/browser-memory.json)
 //   BENCH_COLD=5            cold-start samples per contender (a fresh browser each)
-//   BENCH_COLD_CONTENDERS=native,classic,module,event-source-polyfill
+//   BENCH_COLD_CONTENDERS=native,classic,module,event-source-polyfill,eventsource
 //   BENCH_COLD_DELAYS=0,40  cold start on loopback as it is, and with every response held back
 //                           40 ms by the server (--delay-ms): a page on a slower network, where
 //                           each request that waits on another costs its delay again
 //   BENCH_PARSER_REPS=5     timed passes per parser per page (after one warm-up)
 //   BENCH_MEMORY_MIB=256    bytes streamed per memory run (/t/endless, 64-byte events)
 //   BENCH_TIMEOUT_S=90      bound of one page run (the runner adds 30 s before killing)
+//   BENCH_LIB=/js/index.js  throughput pages take the polyfill from the unbundled sources instead
+//                           of /dist/index.js: a change in js/ measured without a build
 //
 // How: the runner starts the reference server (target/release/sse-server, corpus dir as above)
 // and a small HTTP server of its own on 127.0.0.1, then a browser with no DevTools client (a
@@ -36,7 +41,9 @@
 //
 // MB/s are decimal megabytes (1e6 bytes) of the corpus per second; time is from the source's
 // construction to the last event (the polyfill's engine is loaded before the clock starts; its
-// load is part of the cold-start figure instead).
+// load is part of the cold-start figure instead). The platform floor is measured in each
+// wasm-fetch page after its run (www/bench/stream.js, platformFloor). The bytes a page loads are
+// summed here from the files (gzip -9); `npm run bench:bytes` measures them in a page, per entry.
 
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -59,8 +66,17 @@ const int = (v, dflt, lo, hi) => {
 };
 const ALL_CONTENDERS = ['native', 'wasm-fetch', 'wasm-xhr', 'wasm-polling', 'event-source-polyfill',
   'eventsource', 'fetch+eventsource-parser', 'fetch-drain'];
-const ALL_COLD = ['native', 'classic', 'module', 'event-source-polyfill'];
-const MEMORY_CONTENDERS = ['native', 'wasm-fetch', 'wasm-xhr', 'wasm-polling', 'event-source-polyfill'];
+const ALL_COLD = ['native', 'classic', 'module', 'event-source-polyfill', 'eventsource'];
+const MEMORY_CONTENDERS = ['native', 'wasm-fetch', 'wasm-xhr', 'wasm-polling', 'event-source-polyfill', 'eventsource', 'fetch-drain'];
+/** Issue 13's targets. */
+const GOAL = {
+  nativeGlobalBytes: 3 * 1024, // 1. the global where a native EventSource exists, gzipped
+  engineBytes: 14 * 1024, // 2. everything for one working source, gzipped
+  eventsVsNative: 1.0, // 3. on tokens, ticker and large
+  eventsCorpora: ['tokens', 'ticker', 'large'],
+  heapOverDrain: 4 * 1048576, // 4. peak JS heap above the fetch + TextDecoder drain's
+  parserVsEsp: 1.5, // 6. every corpus
+};
 
 const args = process.argv.slice(2);
 const cfg = {
@@ -70,12 +86,13 @@ const cfg = {
   coldContenders: list(process.env.BENCH_COLD_CONTENDERS, ALL_COLD),
   mib: Number(process.env.BENCH_MIB) || 8,
   browsers: list(process.env.BENCH_BROWSERS, ['chromium', 'firefox']),
-  parts: list(process.env.BENCH_PARTS, ['throughput', 'parser', 'cold']),
+  parts: list(process.env.BENCH_PARTS, ['throughput', 'parser', 'cold', 'memory']),
   cold: int(process.env.BENCH_COLD, 5, 1, 50),
   coldDelays: list(process.env.BENCH_COLD_DELAYS, ['0', '40']).map((d) => int(d, 0, 0, 2000)),
   parserReps: int(process.env.BENCH_PARSER_REPS, 5, 1, 50),
   memoryMib: int(process.env.BENCH_MEMORY_MIB, 256, 16, 4096),
   timeoutS: int(process.env.BENCH_TIMEOUT_S, 90, 5, 3600),
+  lib: process.env.BENCH_LIB || undefined,
 };
 if (args.includes('--memory')) cfg.parts = ['memory'];
 cfg.out = resolve(process.env.BENCH_OUT || join(ROOT, 'target', 'bench', args.includes('--memory') ? 'browser-memory.json' : 'browser.json'));
@@ -145,19 +162,24 @@ function sizes() {
       return null;
     }
   };
+  // What each way of loading the package fetches (bench:bytes measures the same in a page).
   const groups = [
-    ['eventsource-wasm, script tag (engine inside)', ['dist/eventsource.js']],
-    ['eventsource-wasm, ES module (engine inside)', ['dist/index.js']],
+    ['script tag, a native EventSource present (no source of ours made)', ['dist/eventsource.js'], 'native'],
+    ['global entry, a native EventSource present', ['dist/global.js', 'dist/index.js'], 'native'],
+    ['script tag, one working source (engine loaded)', ['dist/eventsource.js', 'dist/engine.js'], 'engine'],
+    ['ES module, one working source (engine loaded)', ['dist/index.js', 'dist/engine.js'], 'engine'],
+    ['strict CSP, script tag, one working source (JavaScript engine)', ['dist/eventsource.js', 'dist/engine.nowasm.js']],
+    ['eventsource.full.js (classic service workers: engine inside)', ['dist/eventsource.full.js']],
     [`event-source-polyfill ${version('event-source-polyfill')} (its .min.js)`, ['www/bench/vendor/event-source-polyfill.min.js']],
     [`eventsource ${version('eventsource')} (esbuild bundle, minified)`, ['www/bench/vendor/eventsource.js']],
     [`eventsource-parser ${version('eventsource-parser')} alone (bundle, minified)`, ['www/bench/vendor/eventsource-parser.js']],
   ];
-  return groups.map(([label, files]) => {
+  return groups.map(([label, files, goal]) => {
     const parts = files.map((f) => {
       const bytes = readFileSync(join(ROOT, f));
       return { file: f, raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
     });
-    return { label, files: parts, raw: parts.reduce((a, p) => a + p.raw, 0), gzip: parts.reduce((a, p) => a + p.gzip, 0) };
+    return { label, goal, files: parts, raw: parts.reduce((a, p) => a + p.raw, 0), gzip: parts.reduce((a, p) => a + p.gzip, 0) };
   });
 }
 
@@ -359,7 +381,8 @@ async function benchBrowser(kind, ctx) {
         const u = `/t/corpus/${c.name}.txt`;
         if (has('throughput')) {
           for (const contender of cfg.contenders) {
-            const job = makeJob(ref.origin, runner.origin, 'stream.html', { c: contender, u, n: c.meta.events, b: c.meta.bytes }, t);
+            const extra = { ...(contender === 'wasm-fetch' ? { floor: '1' } : {}), ...(cfg.lib ? { lib: cfg.lib } : {}) };
+            const job = makeJob(ref.origin, runner.origin, 'stream.html', { c: contender, u, n: c.meta.events, b: c.meta.bytes, ...extra }, t);
             job.meta = { part: 'throughput', round, corpus: c.name, contender, events: c.meta.events, bytes: c.meta.bytes };
             jobs.push(job);
           }
@@ -376,7 +399,8 @@ async function benchBrowser(kind, ctx) {
         const m = job.meta;
         if (m.part === 'throughput') {
           const s = r.ms / 1000;
-          log(`${kind} r${round} ${m.corpus.padEnd(6)} ${m.contender.padEnd(24)} ${r.ok ? `${fmtInt(m.events / s).padStart(10)} ev/s ${fmt(m.bytes / 1e6 / s).padStart(7)} MB/s` : `FAILED ${r.outcome ?? ''} ${r.error ?? ''} (${r.events ?? '?'} of ${m.events} events)`}`);
+          const floor = r.floor ? (r.floor.error ? `; floor FAILED ${r.floor.error}` : `; floor ${fmtInt(r.floor.eventsPerS)} ev/s`) : '';
+          log(`${kind} r${round} ${m.corpus.padEnd(6)} ${m.contender.padEnd(24)} ${r.ok ? `${fmtInt(m.events / s).padStart(10)} ev/s ${fmt(m.bytes / 1e6 / s).padStart(7)} MB/s${floor}` : `FAILED ${r.outcome ?? ''} ${r.error ?? ''} (${r.events ?? '?'} of ${m.events} events)`}`);
         } else {
           log(`${kind} r${round} ${m.corpus.padEnd(6)} parser: ${r.ok ? `wasm ${fmt(median(r.wasmMs))} ms, eventsource-parser ${fmt(median(r.espMs))} ms` : `FAILED ${r.error ?? JSON.stringify(r.events)}`}`);
         }
@@ -418,19 +442,33 @@ async function benchBrowser(kind, ctx) {
     const n = endlessEvents(eventSize, total);
     const every = Math.floor((16 * 1048576) / eventSize);
     const u = `/t/endless?event_size=${eventSize}&total=${total}`;
-    const jobs = MEMORY_CONTENDERS.map((contender) => {
+    const memoryJob = (contender, label = contender, extra = {}) => {
       // key= makes the server log the requests (/t/log): how many the contender made.
       const key = `bench-${kind}-${contender}-${++jobSeq}`;
-      const job = makeJob(ref.origin, runner.origin, 'memory.html', { c: contender, u: `${u}&key=${key}`, n, every }, Math.max(t, 240));
-      job.meta = { part: 'memory', contender, events: n, bytes: total, key };
+      const job = makeJob(ref.origin, runner.origin, 'memory.html', { c: contender, u: `${u}&key=${key}`, n, every, ...extra }, Math.max(t, 240));
+      job.meta = { part: 'memory', contender: label, events: n, bytes: total, key, ...extra };
       return job;
-    });
-    await runJobs(runner, kind, jobs, (job) => {
+    };
+    const report = (job) => {
       const r = job.result;
-      log(`${kind} memory ${job.meta.contender.padEnd(22)} ${r.ok ? `${fmtInt(r.events)} events in ${fmt(r.ms / 1000)} s` : `FAILED ${r.outcome ?? ''} ${r.error ?? ''} (${r.events ?? '?'} events)`}`);
-    });
+      const what = job.meta.contender.startsWith('fetch-drain') ? `${fmt((r.bytes ?? 0) / 1048576, 0)} MiB` : `${fmtInt(r.events)} events`;
+      log(`${kind} memory ${job.meta.contender.padEnd(22)} ${r.ok ? `${what} in ${fmt(r.ms / 1000)} s, peak heap ${fmt(mib(r.peakHeap))} MiB` : `FAILED ${r.outcome ?? ''} ${r.error ?? ''} (${r.events ?? '?'} events)`}`);
+    };
+    const jobs = MEMORY_CONTENDERS.map((contender) => memoryJob(contender));
+    await runJobs(runner, kind, jobs, report);
+    // The drain at full speed reads hundreds of MB/s, faster than any parser, and its garbage
+    // (a string per chunk) meets other collections than at a parser's pace: so the drain again,
+    // held to wasm-fetch's own rate.
+    const fetchRun = jobs.find((j) => j.meta.contender === 'wasm-fetch')?.result;
+    if (fetchRun?.ok && fetchRun.ms > 0) {
+      const pace = (fetchRun.events * eventSize) / 1e6 / (fetchRun.ms / 1000);
+      const paced = memoryJob('fetch-drain', 'fetch-drain paced', { pace: pace.toFixed(3) });
+      await runJobs(runner, kind, [paced], report);
+      jobs.push(paced);
+    }
     for (const job of jobs) {
-      const rec = { ...job.meta, ...job.result };
+      // The page names the contender it ran (fetch-drain); the runner's label says how (paced).
+      const rec = { ...job.meta, ...job.result, contender: job.meta.contender };
       delete rec.ua;
       try {
         const res = await fetch(`${ref.origin}/t/log?key=${encodeURIComponent(job.meta.key)}&clear=1`, { signal: AbortSignal.timeout(5000) });
@@ -448,7 +486,7 @@ async function benchBrowser(kind, ctx) {
 
 function summarize(kind, out, sizeRows) {
   const lines = [];
-  const summary = { throughput: [], parser: [], cold: [], memory: [] };
+  const summary = { throughput: [], floor: [], parser: [], cold: [], memory: [] };
   if (out.skipped) {
     lines.push(`${kind}: skipped (${out.skipped})`);
     return { lines, summary };
@@ -468,22 +506,41 @@ function summarize(kind, out, sizeRows) {
         const heapRetained = median(ok.map((r) => (r.heapAfterGc !== null && r.heapStart !== null ? r.heapAfterGc - r.heapStart : null)));
         const evps = ms ? mine[0].events / (ms / 1000) : null;
         const mbps = ms ? mine[0].bytes / 1e6 / (ms / 1000) : null;
-        stat[contender] = { corpus, contender, runs: mine.length, ok: ok.length, medianMs: ms, eventsPerS: contender === 'fetch-drain' ? null : evps, mbPerS: mbps, heapGrowthBytes: heapGrowth, heapRetainedBytes: heapRetained };
+        const kinds = [...new Set(ok.map((r) => r.eventKind).filter(Boolean))];
+        stat[contender] = { corpus, contender, eventKind: kinds.join('/') || null, runs: mine.length, ok: ok.length, medianMs: ms, eventsPerS: contender === 'fetch-drain' ? null : evps, mbPerS: mbps, heapGrowthBytes: heapGrowth, heapRetainedBytes: heapRetained };
       }
+      // The platform floor, measured in the wasm-fetch pages after their run (same events).
+      const floors = runs.filter((r) => r.contender === 'wasm-fetch' && r.floor && !r.floor.error);
+      const floorRate = median(floors.map((r) => r.floor.eventsPerS));
+      const bestWays = [...new Set(floors.map((r) => r.floor.best))];
       const native = stat.native?.eventsPerS;
       for (const contender of cfg.contenders) {
         const s = stat[contender];
         s.ratioToNative = native && s.eventsPerS ? s.eventsPerS / native : null;
         s.mbRatioToNative = stat.native?.mbPerS && s.mbPerS ? s.mbPerS / stat.native.mbPerS : null;
+        s.ratioToFloor = floorRate && s.eventsPerS ? s.eventsPerS / floorRate : null;
         summary.throughput.push(s);
         rows.push([corpus, contender, s.eventsPerS === null ? '-' : fmtInt(s.eventsPerS), fmt(s.mbPerS), contender === 'fetch-drain' ? `${fmt(s.mbRatioToNative, 2)}*` : fmt(s.ratioToNative, 2),
-          fmt(mib(s.heapGrowthBytes), 1), fmt(mib(s.heapRetainedBytes), 2), `${s.ok}/${s.runs}`]);
+          fmt(s.ratioToFloor, 2), s.eventKind ?? '-', fmt(mib(s.heapGrowthBytes), 1), fmt(mib(s.heapRetainedBytes), 2), `${s.ok}/${s.runs}`]);
       }
+      const f = { corpus, contender: 'platform floor', runs: runs.filter((r) => r.contender === 'wasm-fetch').length, ok: floors.length, eventsPerS: floorRate,
+        ratioToNative: native && floorRate ? floorRate / native : null, ways: bestWays,
+        byWay: Object.fromEntries(Object.keys(floors[0]?.floor.ways ?? {}).map((w) => [w, median(floors.map((r) => r.floor.ways[w]?.eventsPerS))])) };
+      summary.floor.push(f);
+      rows.push([corpus, 'platform floor', fmtInt(floorRate), '-', fmt(f.ratioToNative, 2), floorRate ? '1.00' : '-', 'MessageEvent', '-', '-', `${f.ok}/${f.runs}`]);
     }
     lines.push(`Throughput (${out.version}; ${cfg.mib} MiB corpora; medians of ${cfg.rounds} interleaved rounds)`);
-    lines.push(table(['corpus', 'contender', 'events/s', 'MB/s', 'x native', 'heap +MiB', 'kept MiB', 'ok'], rows, ['l', 'l']));
-    lines.push('  x native: events/s ratio (* fetch-drain: MB/s ratio; it parses nothing). heap +MiB: usedJSHeapSize at the last event');
-    lines.push('  minus at the start (after a GC); kept MiB: after close() and a GC. Chromium only (Firefox has no performance.memory).');
+    lines.push(table(['corpus', 'contender', 'events/s', 'MB/s', 'x native', 'x floor', 'listeners get', 'heap +MiB', 'kept MiB', 'ok'], rows, ['l', 'l', 'r', 'r', 'r', 'r', 'l']));
+    lines.push('  x native: events/s ratio (* fetch-drain: MB/s ratio; it parses nothing). x floor: events/s over the platform floor.');
+    lines.push('  listeners get: what the first event given to a listener was (a real MessageEvent, or a plain Object).');
+    lines.push('  platform floor: in each wasm-fetch page after its run, the same events as ready strings (parsed beforehand, untimed),');
+    lines.push('  a MessageEvent made from them and dispatched on an EventTarget with a listener per type, in a plain loop: the cost of');
+    lines.push('  real MessageEvents alone (no parsing, network or scheduling); the fastest of the ways the platform offers:');
+    for (const f of summary.floor) {
+      lines.push(`    ${f.corpus}: ${Object.entries(f.byWay).map(([w, v]) => `${w} ${fmtInt(v)}/s`).join('; ')}`);
+    }
+    lines.push('  heap +MiB: usedJSHeapSize at the last event minus at the start (after a GC); kept MiB: after close() and a GC.');
+    lines.push('  Chromium only (Firefox has no performance.memory).');
     lines.push('');
   }
 
@@ -524,7 +581,7 @@ function summarize(kind, out, sizeRows) {
         const ok = mine.filter((r) => r.ok);
         const s = { contender, delay, ok: ok.length, runs: mine.length, firstMs: median(ok.map((r) => r.firstMs)), scriptMs: median(ok.map((r) => r.scriptMs)), minMs: ok.length ? Math.min(...ok.map((r) => r.firstMs)) : null, maxMs: ok.length ? Math.max(...ok.map((r) => r.firstMs)) : null };
         summary.cold.push(s);
-        const label = { native: 'native EventSource', classic: 'eventsource-wasm script tag (dist/eventsource.js)', module: 'eventsource-wasm ES module (dist/index.js)', 'event-source-polyfill': 'event-source-polyfill (.min.js)' }[contender];
+        const label = { native: 'native EventSource', classic: 'eventsource-wasm script tag (dist/eventsource.js)', module: 'eventsource-wasm ES module (dist/index.js)', 'event-source-polyfill': 'event-source-polyfill (.min.js)', eventsource: 'eventsource (npm; esbuild bundle, ES module)' }[contender];
         rows.push([label, fmt(s.firstMs), fmt(s.minMs), fmt(s.maxMs), fmt(s.scriptMs), `${s.ok}/${s.runs}`]);
       }
       const how = delay > 0 ? `every response held back ${delay} ms by the server` : 'loopback';
@@ -537,71 +594,87 @@ function summarize(kind, out, sizeRows) {
   if (out.memory.length) {
     const rows = [];
     for (const r of out.memory) {
-      const periodic = (r.samples ?? []).filter((s) => s.label === 'periodic');
+      const samples = r.samples ?? [];
+      const periodic = samples.filter((x) => x.label === 'periodic');
       const first = periodic[0];
-      const start = (r.samples ?? []).find((s) => s.label === 'start');
-      const end = (r.samples ?? []).find((s) => s.label === 'end');
-      const closed = (r.samples ?? []).find((s) => s.label === 'closed+gc');
-      const peak = (key) => {
-        const v = (r.samples ?? []).map((s) => s[key]).filter((x) => typeof x === 'number');
+      const start = samples.find((x) => x.label === 'start');
+      const end = samples.find((x) => x.label === 'end');
+      const closed = samples.find((x) => x.label === 'closed+gc');
+      const maxOf = (key, extra) => {
+        const v = [...samples.filter((x) => x.label !== 'closed+gc').map((x) => x[key]), extra].filter((x) => typeof x === 'number');
         return v.length ? Math.max(...v) : null;
       };
       const d = (sample, key) => (sample && typeof sample[key] === 'number' ? sample[key] : null);
+      const bytes = r.contender.startsWith('fetch-drain') ? r.bytes : r.events * 64;
       const s = {
-        contender: r.contender, requests: r.requests, ok: !!r.ok, outcome: r.outcome, events: r.events, seconds: r.ms / 1000,
-        mbPerS: r.ok ? (r.events * 64) / 1e6 / (r.ms / 1000) : null,
+        contender: r.contender, requests: r.requests, ok: !!r.ok, outcome: r.outcome, events: r.events, bytes, seconds: r.ms / 1000,
+        mbPerS: r.ok ? bytes / 1e6 / (r.ms / 1000) : null,
         heapStart: d(start, 'heap'), wasmStart: d(start, 'wasm'),
-        heapAt16: d(first, 'heap'), heapEnd: d(end, 'heap'), heapPeak: peak('heap'), heapClosedGc: d(closed, 'heap'),
+        heapAt16: d(first, 'heap'), heapEnd: d(end, 'heap'), heapPeak: maxOf('heap', r.peakHeap), heapClosedGc: d(closed, 'heap'),
+        peakLooks: r.peakLooks ?? null,
         maxFetchChunkBytes: r.maxFetchChunk ?? null, maxXhrChunkUnits: r.maxXhrChunk ?? null,
-        wasmAt16: d(first, 'wasm'), wasmEnd: d(end, 'wasm'), wasmPeak: peak('wasm'),
+        wasmAt16: d(first, 'wasm'), wasmEnd: d(end, 'wasm'), wasmPeak: maxOf('wasm', r.peakWasm),
       };
       s.heapGrowth = s.heapAt16 !== null && s.heapEnd !== null ? s.heapEnd - s.heapAt16 : null;
       s.wasmGrowth = s.wasmAt16 !== null && s.wasmEnd !== null ? s.wasmEnd - s.wasmAt16 : null;
       summary.memory.push(s);
-      rows.push([r.contender, r.requests ?? '-', r.ok ? fmtInt(r.events) : `FAILED (${r.outcome ?? r.error ?? '?'}; ${fmtInt(r.events)} ev)`, fmt(s.seconds), fmt(s.mbPerS),
-        fmt(mib(s.heapStart)), fmt(mib(s.heapAt16)), fmt(mib(s.heapEnd)), fmt(mib(s.heapGrowth)), fmt(mib(s.heapPeak)),
+    }
+    const drain = summary.memory.find((m) => m.contender === 'fetch-drain' && m.ok);
+    const paced = summary.memory.find((m) => m.contender === 'fetch-drain paced' && m.ok);
+    for (const s of summary.memory) {
+      const over = (d) => (d && s.heapPeak !== null && d.heapPeak !== null ? s.heapPeak - d.heapPeak : null);
+      s.peakOverDrain = over(drain);
+      s.peakOverPacedDrain = over(paced);
+      rows.push([s.contender, s.requests ?? '-', s.ok ? (s.contender.startsWith('fetch-drain') ? `${fmt(s.bytes / 1048576, 0)} MiB` : fmtInt(s.events)) : `FAILED (${s.outcome ?? '?'}; ${fmtInt(s.events)} ev)`, fmt(s.seconds), fmt(s.mbPerS),
+        fmt(mib(s.heapStart)), fmt(mib(s.heapAt16)), fmt(mib(s.heapEnd)), fmt(mib(s.heapGrowth)), fmt(mib(s.heapPeak)), fmt(mib(s.peakOverDrain)), fmt(mib(s.peakOverPacedDrain)),
         fmt(mib(s.wasmStart), 2), fmt(mib(s.wasmAt16), 2), fmt(mib(s.wasmEnd), 2), fmt(mib(s.wasmGrowth), 2),
-        fmt(mib(Math.max(r.maxFetchChunk ?? 0, r.maxXhrChunk ?? 0) || null), 2)]);
+        fmt(mib(Math.max(s.maxFetchChunkBytes ?? 0, s.maxXhrChunkUnits ?? 0) || null), 2)]);
     }
     lines.push(`Memory over ${cfg.memoryMib} MiB of /t/endless (64-byte events) (${out.version}; one run each; MiB)`);
-    lines.push(table(['contender', 'requests', 'events', 's', 'MB/s', 'heap start', '@16MiB', 'end', 'growth', 'peak', 'wasm start', '@16MiB', 'end', 'growth', 'max chunk'], rows, ['l']));
-    lines.push('  heap: performance.memory.usedJSHeapSize (Chromium only; not GC-forced while streaming; start is after a GC). wasm: the');
-    lines.push('  engine\'s WebAssembly.Memory size (the polyfill from /js/index.js, which shares /pkg/eventsource_wasm.js and its exported');
-    lines.push('  memory; same code as dist/). growth: end minus the sample at 16 MiB. max chunk: the largest fetch read (MiB) or XHR');
-    lines.push('  responseText growth between two reads (Mi UTF-16 units) the page saw. Samples (also at 1k, 2k, 4k... events) in the JSON.');
+    lines.push(table(['contender', 'requests', 'events', 's', 'MB/s', 'heap start', '@16MiB', 'end', 'growth', 'peak', '- drain', '- paced', 'wasm start', '@16MiB', 'end', 'growth', 'max chunk'], rows, ['l']));
+    lines.push('  heap: performance.memory.usedJSHeapSize (Chromium only; start is after a GC, nothing forced while streaming). peak:');
+    lines.push('  the largest of a look every MiB streamed and the samples; - drain: peak above the peak of fetch-drain (fetch +');
+    lines.push('  TextDecoder, no parsing, as fast as it reads) in the same browser; - paced: above fetch-drain paced, the same drain held');
+    lines.push('  to wasm-fetch\'s MB/s (like for like: at full speed the drain\'s garbage meets other collections). wasm: the engine\'s');
+    lines.push('  WebAssembly.Memory (the polyfill from /js/index.js, which shares /pkg/eventsource_wasm.js and its exported memory; same');
+    lines.push('  code as dist/). growth: end minus the sample at 16 MiB. max chunk: the largest fetch read (MiB) or XHR responseText');
+    lines.push('  growth between two reads (Mi UTF-16 units).');
     lines.push('');
   }
 
-  // Targets, stated, not asserted.
+  // Issue 13's targets, stated, not asserted.
   const T = (label, value, target, met) => lines.push(`  ${met === null ? 'info   ' : met ? 'met    ' : 'NOT met'}  ${label}: ${value} (target ${target})`);
-  lines.push(`Targets (${kind}):`);
-  const get = (corpus, c) => summary.throughput.find((s) => s.corpus === corpus && s.contender === c);
-  for (const corpus of ['tokens', 'ticker']) {
+  lines.push(`Targets of issue 13 (${kind}):`);
+  for (const g of sizeRows.filter((x) => x.goal === 'native')) T(`1. ${g.label}: gzipped`, `${g.gzip} B`, `<= ${GOAL.nativeGlobalBytes} B (bench:bytes: no wasm fetched or compiled)`, g.gzip <= GOAL.nativeGlobalBytes);
+  for (const g of sizeRows.filter((x) => x.goal === 'engine')) T(`2. ${g.label}: gzipped`, `${g.gzip} B`, `<= ${GOAL.engineBytes} B`, g.gzip <= GOAL.engineBytes);
+  const get = (corpus, c) => summary.throughput.find((x) => x.corpus === corpus && x.contender === c);
+  for (const corpus of GOAL.eventsCorpora) {
     const w = get(corpus, 'wasm-fetch');
-    const e = get(corpus, 'event-source-polyfill');
-    if (w && e && w.eventsPerS && e.eventsPerS) T(`${corpus}: wasm-fetch / event-source-polyfill events/s`, `${fmt(w.eventsPerS / e.eventsPerS, 2)}x`, '>= 1.0x', w.eventsPerS >= e.eventsPerS);
+    const f = summary.floor.find((x) => x.corpus === corpus);
+    if (w?.eventsPerS && w.ratioToNative) {
+      const floorWords = f?.eventsPerS ? `; platform floor ${fmtInt(f.eventsPerS)}/s (${fmt(f.ratioToNative, 2)}x native), the package at ${fmt(w.ratioToFloor, 2)}x the floor` : '';
+      T(`3. ${corpus}: wasm-fetch events/s / native`, `${fmt(w.ratioToNative, 2)}x (${fmtInt(w.eventsPerS)} vs ${fmtInt(get(corpus, 'native')?.eventsPerS)})${floorWords}`, `>= ${fmt(GOAL.eventsVsNative, 1)}x`, w.ratioToNative >= GOAL.eventsVsNative);
+    }
   }
-  for (const corpus of cfg.corpora) {
-    const w = get(corpus, 'wasm-fetch');
-    const d = get(corpus, 'fetch-drain');
-    if (w && d && w.mbPerS && d.mbPerS) T(`${corpus}: wasm-fetch MB/s vs half the fetch+TextDecoder drain`, `${fmt(w.mbPerS)} vs ${fmt(d.mbPerS / 2)}`, '>=', w.mbPerS >= d.mbPerS / 2);
+  const drain = summary.memory.find((m) => m.contender === 'fetch-drain' && m.ok);
+  const pacedDrain = summary.memory.find((m) => m.contender === 'fetch-drain paced' && m.ok);
+  for (const m of summary.memory.filter((x) => x.contender.startsWith('wasm-'))) {
+    if (!m.ok) {
+      T(`4. ${m.contender}: peak JS heap over ${cfg.memoryMib} MiB`, `FAILED (${m.outcome})`, 'a run', false);
+    } else if (m.heapPeak === null || !pacedDrain || pacedDrain.heapPeak === null) {
+      T(`4. ${m.contender}: growth from 16 MiB to the end`, `wasm ${fmt(mib(m.wasmGrowth), 2)} MiB (no JS heap figure in this browser)`, 'flat', null);
+    } else {
+      T(`4. ${m.contender}: peak JS heap vs fetch+TextDecoder drain at wasm-fetch's pace`, `${fmt(mib(m.heapPeak))} MiB vs ${fmt(mib(pacedDrain.heapPeak))} MiB (${m.peakOverPacedDrain >= 0 ? '+' : ''}${fmt(mib(m.peakOverPacedDrain))}; the drain at full speed ${fmt(mib(drain?.heapPeak))} MiB); growth 16 MiB->end ${fmt(mib(m.heapGrowth))} MiB, wasm ${fmt(mib(m.wasmGrowth), 2)} MiB`,
+        `<= drain + ${fmt(mib(GOAL.heapOverDrain), 0)} MiB, flat`, m.peakOverPacedDrain <= GOAL.heapOverDrain);
+    }
   }
-  for (const p of summary.parser) if (p.ratio) T(`${p.corpus}: wasm parser / eventsource-parser`, `${fmt(p.ratio, 2)}x`, '>= 2x', p.ratio >= 2);
-  for (const s of sizeRows.slice(0, 2)) T(`${s.label}: gzipped bytes a page loads`, `${s.gzip} B`, '<= 8192 B', s.gzip <= 8192);
   for (const delay of cfg.coldDelays) {
-    const coldOf = (c) => summary.cold.find((s) => s.contender === c && s.delay === delay)?.firstMs;
+    const coldOf = (c) => summary.cold.find((x) => x.contender === c && x.delay === delay)?.firstMs;
     for (const c of ['classic', 'module']) {
-      if (coldOf(c) && coldOf('event-source-polyfill')) T(`first event cold (+${delay} ms), ${c} vs event-source-polyfill`, `${fmt(coldOf(c))} ms vs ${fmt(coldOf('event-source-polyfill'))} ms`, 'no slower', coldOf(c) <= coldOf('event-source-polyfill'));
+      if (coldOf(c) && coldOf('event-source-polyfill')) T(`5. first event cold (+${delay} ms), ${c} vs event-source-polyfill`, `${fmt(coldOf(c))} ms vs ${fmt(coldOf('event-source-polyfill'))} ms (native ${fmt(coldOf('native'))}, eventsource ${fmt(coldOf('eventsource'))})`, 'no later', coldOf(c) <= coldOf('event-source-polyfill'));
     }
   }
-  for (const m of summary.memory) {
-    if (m.contender.startsWith('wasm-') && m.ok) {
-      const parts = [];
-      if (m.heapGrowth !== null) parts.push(`heap ${fmt(mib(m.heapGrowth))} MiB`);
-      if (m.wasmGrowth !== null) parts.push(`wasm ${fmt(mib(m.wasmGrowth), 2)} MiB`);
-      T(`${m.contender}: growth from 16 MiB to the end`, parts.join(', ') || '-', 'report', null);
-    }
-  }
+  for (const p of summary.parser) if (p.ratio) T(`6. ${p.corpus}: parser in the page (wasm, strings out) / eventsource-parser`, `${fmt(p.ratio, 2)}x`, `>= ${GOAL.parserVsEsp}x`, p.ratio >= GOAL.parserVsEsp);
   lines.push('');
   return { lines, summary };
 }
@@ -610,7 +683,7 @@ function summarize(kind, out, sizeRows) {
 
 async function main() {
   const started = performance.now();
-  for (const f of ['dist/index.js', 'dist/eventsource.js', 'pkg/eventsource_wasm.js', 'pkg/eventsource_wasm_bytes.js', 'pkg/tools/eventsource_wasm.js']) {
+  for (const f of ['dist/index.js', 'dist/global.js', 'dist/eventsource.js', 'dist/engine.js', 'dist/engine.nowasm.js', 'dist/eventsource.full.js', 'pkg/eventsource_wasm.js', 'pkg/eventsource_wasm_bytes.js', 'pkg/tools/eventsource_wasm.js']) {
     if (!existsSync(join(ROOT, f))) throw new Error(`${f} is missing: run bash scripts/build.sh first`);
   }
   const corpusDir = join(ROOT, 'target', `corpora-${cfg.mib}`);
@@ -649,7 +722,7 @@ async function main() {
   }
 
   const printed = [];
-  printed.push('Bytes a page loads (gzip -9 of each file, summed)');
+  printed.push('Bytes a page loads (gzip -9 of each file, summed; npm run bench:bytes measures them in a page, per entry)');
   printed.push(table(['what', 'raw B', 'gzipped B'], sizeRows.map((s) => [`${s.label}: ${s.files.map((f) => f.file.replace('www/bench/vendor/', 'vendor/')).join(' + ')}`, s.raw, s.gzip]), ['l']));
   printed.push('');
   const json = {

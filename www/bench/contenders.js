@@ -1,25 +1,38 @@
 // The contenders of the browser benchmark. `prepare(name)` loads what a contender needs (before
 // the clock starts) and returns `open(url, sink)`, which starts streaming and returns `close()`.
-// `sink.event(data)` is called for each event (the data string), `sink.bytes(n)` for each
-// chunk of the drain baseline, `sink.error()` when an EventSource reports an error.
+// `sink.event(data)` is called for each event (the data string), `sink.kind(name)` once with
+// what the first event is ('MessageEvent' or the class of a plain object), `sink.bytes(n)` for
+// each chunk of the drain baseline, `sink.error()` when an EventSource reports an error.
 
 import { TYPES, loadScript } from './common.js';
 
 function listen(source, sink) {
   const onEvent = (e) => sink.event(e.data);
+  // What the first event is (a real MessageEvent, or a plain object), told once.
+  const first = (e) => {
+    for (const type of TYPES) source.removeEventListener(type, first);
+    sink.kind?.(e instanceof MessageEvent ? 'MessageEvent' : Object.prototype.toString.call(e).slice(8, -1));
+  };
+  for (const type of TYPES) source.addEventListener(type, first);
   for (const type of TYPES) source.addEventListener(type, onEvent);
   source.addEventListener('error', () => sink.error());
   return () => source.close();
 }
 
-/** fetch + TextDecoder, then `feed(text)` for each chunk (or `sink.bytes` when feed is null). */
-function fetchLoop(url, sink, feedFactory) {
+/**
+ * fetch + TextDecoder, then `feed(text)` for each chunk (or `sink.bytes` when feed is null).
+ * `paceMBps` > 0: no faster than that (decimal MB/s); the reader waits before reading on, so the
+ * server, which writes as fast as the client reads, is held back (a drain at another reader's pace).
+ */
+function fetchLoop(url, sink, feedFactory, paceMBps = 0) {
   const ctl = new AbortController();
   (async () => {
     const res = await fetch(url, { signal: ctl.signal, cache: 'no-store' });
     const reader = res.body.getReader();
     const decoder = new TextDecoder();
     const feed = feedFactory?.();
+    const t0 = performance.now();
+    let total = 0;
     // Bounded by the response: it ends, or close() aborts it.
     for (;;) {
       const { done, value } = await reader.read();
@@ -27,6 +40,11 @@ function fetchLoop(url, sink, feedFactory) {
       const text = decoder.decode(value, { stream: true });
       if (feed) feed(text);
       else sink.bytes(value.length, text.length);
+      total += value.length;
+      if (paceMBps > 0) {
+        const ahead = total / (paceMBps * 1000) - (performance.now() - t0);
+        if (ahead >= 1) await new Promise((resolve) => setTimeout(resolve, Math.min(ahead, 10000)));
+      }
     }
     sink.error();
   })().catch(() => {});
@@ -38,7 +56,7 @@ function fetchLoop(url, sink, feedFactory) {
  * '/js/index.js' (the same sources unbundled, which share the wasm-bindgen glue instance of
  * '/pkg/eventsource_wasm.js', so a page can read the engine's wasm memory).
  */
-export async function prepare(name, lib = '/dist/index.js') {
+export async function prepare(name, lib = '/dist/index.js', { paceMBps = 0 } = {}) {
   switch (name) {
     case 'native':
       return (url, sink) => listen(new EventSource(url), sink);
@@ -68,7 +86,7 @@ export async function prepare(name, lib = '/dist/index.js') {
       });
     }
     case 'fetch-drain':
-      return (url, sink) => fetchLoop(url, sink, null);
+      return (url, sink) => fetchLoop(url, sink, null, paceMBps);
     default:
       throw new Error(`unknown contender ${name}`);
   }
