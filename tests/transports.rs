@@ -43,6 +43,11 @@ extern "C" {
     #[wasm_bindgen(js_name = requestsWaiting)]
     fn _request_module();
 }
+#[wasm_bindgen(module = "/js/request-xhr.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = sendXhr)]
+    fn _request_xhr_module();
+}
 #[wasm_bindgen(module = "/js/batch.js")]
 extern "C" {
     #[wasm_bindgen(js_name = batchState)]
