@@ -81,9 +81,13 @@ with_server() {
 # per browser, with only that browser's driver in the environment: given both, the test runner
 # picks geckodriver for every run, and Chromium would never be tested.
 wasm_tests() { # chrome|firefox
-  local other=GECKODRIVER
-  [ "$1" = firefox ] && other=CHROMEDRIVER
-  with_server env -u "$other" wasm-pack test --headless "--$1" --mode no-install -- --features tools,bare-alloc
+  local other=GECKODRIVER name=Chrome out="$log_dir/wasm-$1.out"
+  [ "$1" = firefox ] && other=CHROMEDRIVER name=Firefox
+  with_server env -u "$other" wasm-pack test --headless "--$1" --mode no-install -- --features tools,bare-alloc >"$out" 2>&1
+  local rc=$?
+  cat "$out"
+  grep -q "headless tests in $name" "$out" || { echo "the wasm tests did not run in $name" >&2; return 1; }
+  return $rc
 }
 step "wasm tests (Chromium)" wasm_tests chrome
 step "wasm tests (Firefox)" wasm_tests firefox
