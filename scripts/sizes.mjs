@@ -1,12 +1,14 @@
-// Prints the raw and gzipped bytes of what a page loads for the polyfill, per way of loading it.
+// Prints the raw and gzipped bytes of what a page loads, per way of using the package
+// (`npm run bench:bytes` measures the same in a real page, per entry and bundler).
 import { readFileSync, existsSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 
 const groups = {
-  'script tag (dist/eventsource.js, engine inside)': ['dist/eventsource.js'],
-  'ES module (dist/index.js, engine inside)': ['dist/index.js'],
-  'strict CSP, ES module (dist/index.js + dist/eventsource.nowasm.js)': ['dist/index.js', 'dist/eventsource.nowasm.js'],
-  'strict CSP, script tag (dist/eventsource.js + dist/eventsource.nowasm.js)': ['dist/eventsource.js', 'dist/eventsource.nowasm.js'],
+  'script tag where a native EventSource exists (no engine)': ['dist/eventsource.js'],
+  'script tag, one working source': ['dist/eventsource.js', 'dist/engine.js'],
+  'ES module, one working source': ['dist/index.js', 'dist/engine.js'],
+  'strict CSP, one working source (JavaScript engine)': ['dist/index.js', 'dist/engine.nowasm.js'],
+  'classic service worker (engine inside)': ['dist/eventsource.full.js'],
 };
 const seen = new Set();
 for (const [label, files] of Object.entries(groups)) {
@@ -18,7 +20,7 @@ for (const [label, files] of Object.entries(groups)) {
     const z = gzipSync(bytes, { level: 9 }).length;
     raw += bytes.length;
     gz += z;
-    if (!seen.has(f)) console.log(`size: ${f.padEnd(32)} ${String(bytes.length).padStart(7)} B ${String(z).padStart(6)} B gzipped`);
+    if (!seen.has(f)) console.log(`size: ${f.padEnd(26)} ${String(bytes.length).padStart(7)} B ${String(z).padStart(6)} B gzipped`);
     seen.add(f);
   }
   if (files.length > 1) console.log(`size: ${label}: ${raw} B, ${gz} B gzipped`);
