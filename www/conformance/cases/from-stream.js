@@ -1,7 +1,8 @@
 // EventSource.fromReadableStream(), lastEventId, reconnectionTime and reset() (whatwg/html pull
 // request #12272). First one case per subtest of its web-platform-tests (pull request #58550:
-// eventsource-from-readable-stream.any.js and eventsource-from-readable-stream-fetch.window.js,
-// each case naming its subtest), then what those do not cover and the package promises: streams
+// eventsource-from-readable-stream.any.js, "any.js" below, and
+// eventsource-from-readable-stream-fetch.window.js, "fetch.window.js"; each case names its
+// subtest), then what those do not cover and the package promises: streams
 // split in hostile places, the id and retry rules, close() and a broken stream, reset() between
 // two streams, the getters on network instances, the WebIDL shape, one event per task.
 //
@@ -51,18 +52,13 @@ function filled(...parts) {
 /**
  * A stream that makes each chunk only when it is read (high-water mark 0), so that chunk n + 1
  * does not exist before chunk n was taken: the reader cannot see two at once. Then it closes.
- * `log.cancels` lists the reasons of cancel() calls.
  */
-function paced(parts, log = {}) {
+function paced(parts) {
   let next = 0;
-  log.cancels = [];
   return new ReadableStream({
     pull(controller) {
       if (next < parts.length) controller.enqueue(chunk(parts[next++]));
       else controller.close();
-    },
-    cancel(reason) {
-      log.cancels.push(reason);
     },
   }, { highWaterMark: 0 });
 }
@@ -73,8 +69,8 @@ function byteByByte(...parts) {
 }
 
 /**
- * A stream the case feeds by hand: `push(part)`, `raw(value)`, `end()`, `fail(error)`. `cancelled` resolves
- * with the reason when the stream's cancel() is called.
+ * A stream the case feeds by hand: `push(part)`, `raw(value)`, `end()`, `fail(error)`.
+ * `cancelled` resolves when the stream's cancel() is called; `log.cancels` counts the calls.
  */
 function fed() {
   let controller;
@@ -109,14 +105,14 @@ async function untilClosed(ctx, es, types = []) {
   return rec;
 }
 
-/** The message data a stream of `parts` gives before it ends, and the events in order. */
+/** The data of the messages (of every type) a source made from `stream` dispatches before it ends. */
 async function dataOf(ctx, stream, types = []) {
   const es = from(ctx, stream);
   const rec = await untilClosed(ctx, es, types);
   return rec.messages().map((e) => e.data);
 }
 
-/** Waits for the next `message` whose data is `data`; rejects if the source fails first. */
+/** Waits for a `message` whose data is `data`; rejects if the source fails first. */
 function messageWith(ctx, rec, data) {
   return rec.until((e) => e.some((x) => x.type === 'message' && x.data === data), `the message ${JSON.stringify(data)}`);
 }
@@ -447,7 +443,7 @@ const wpt = [
 
 // ---- What the package promises beyond the WPT ----------------------------------------------
 
-/** Serves: one slice of the engine (64 KiB) ends one byte into a three-byte character. */
+/** The engine feeds a chunk to its parser in slices of 64 KiB (src/wasm/stream.rs). */
 const SLICE = 64 * 1024;
 
 const more = [
