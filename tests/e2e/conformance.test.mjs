@@ -13,7 +13,7 @@ import { startServer, polyfillBuilt } from './harness.mjs';
 import { run } from '../conformance/run.mjs';
 import { browserAvailable } from '../conformance/webdriver.mjs';
 
-const TRANSPORT_SECTIONS = ['parsing', 'reconnection', 'failure', 'extensions'];
+const TRANSPORT_SECTIONS = ['parsing', 'reconnection', 'failure', 'extensions', 'from-stream'];
 
 const PASSES = [
   { browser: 'chromium', transport: 'auto' },
@@ -22,7 +22,7 @@ const PASSES = [
     { browser: 'chromium', transport, sections: TRANSPORT_SECTIONS },
     { browser: 'firefox', transport, sections: TRANSPORT_SECTIONS },
   ]),
-  { browser: 'chromium', transport: 'auto', entry: 'esm', sections: ['api', 'extensions'] },
+  { browser: 'chromium', transport: 'auto', entry: 'esm', sections: ['api', 'extensions', 'from-stream'] },
 ];
 
 let server;

@@ -3,8 +3,10 @@
 // carries its engine) and as a module (import '/dist/global.js'). In each, the native
 // EventSource is deleted first where the browser has one (which ones do is printed as a
 // diagnostic), then www/workers/check.js reads /t/counter across two reconnections (the ids
-// prove Last-Event-ID was sent), closes a source inside its handler, sends a custom header, and
-// tries the XHR transport (a TypeError in service workers, which have no XMLHttpRequest).
+// prove Last-Event-ID was sent), closes a source inside its handler, sends a custom header, reads
+// EventSource.fromReadableStream sources (a Blob's stream, a stream cut into single bytes, close()
+// cancelling one), and tries the XHR transport (a TypeError in service workers, which have no
+// XMLHttpRequest).
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -54,6 +56,21 @@ function checkResult(r, label) {
     second: 2,
   }, `${label}: close()`);
   assert.equal(r.cases.header, 'Bearer worker', `${label}: custom header`);
+  assert.deepEqual(r.cases.fromStream, {
+    blob: {
+      url: 'about:event-stream',
+      events: ['open:1', 'message:a:3:null', 'message:b:3:null', 'error:2'],
+      lastEventId: '3',
+      reconnectionTime: 1500,
+    },
+    split: {
+      url: 'about:event-stream',
+      events: ['open:1', 'message:é€::null', 'error:2'],
+      lastEventId: '',
+      reconnectionTime: 3000,
+    },
+    cancel: { readyState: 2 },
+  }, `${label}: fromReadableStream`);
   assert.equal(r.cases.xhr, r.hasXhr ? '1,2' : 'TypeError', `${label}: transport "xhr"`);
 }
 

@@ -36,6 +36,51 @@ function observe(ES, url, options, until) {
   });
 }
 
+// Reads a source made from `stream` until the end of the stream fails it (readyState CLOSED).
+function readStream(ES, stream) {
+  return new Promise(function (resolve) {
+    const r = { events: [] };
+    const es = ES.fromReadableStream(stream);
+    r.url = es.url;
+    es.onopen = function () { r.events.push('open:' + es.readyState); };
+    es.onmessage = function (e) { r.events.push(['message', e.data, e.lastEventId, e.origin].join(':')); };
+    es.onerror = function () {
+      r.events.push('error:' + es.readyState);
+      if (es.readyState === 2) {
+        r.lastEventId = es.lastEventId;
+        r.reconnectionTime = es.reconnectionTime;
+        resolve(r);
+      }
+    };
+  });
+}
+
+async function fromStreamChecks(ES) {
+  if (typeof ES.fromReadableStream !== 'function') return 'no EventSource.fromReadableStream';
+  const blob = await readStream(ES, new Blob(['id: 3\nretry: 1500\ndata: a\n\n', 'data: b\n\n']).stream());
+  // Every byte its own chunk, made only when read: the characters and the CRLF are cut apart.
+  const bytes = new TextEncoder().encode('data: é€\r\n\r\n');
+  let next = 0;
+  const split = await readStream(ES, new ReadableStream({
+    pull: function (c) {
+      if (next < bytes.length) c.enqueue(bytes.slice(next, ++next));
+      else c.close();
+    },
+  }, { highWaterMark: 0 }));
+  // close() in the first message handler cancels the stream, which then sees readyState CLOSED.
+  const cancel = await new Promise(function (resolve) {
+    let es = null;
+    const stream = new ReadableStream({
+      start: function (c) { c.enqueue(new TextEncoder().encode('data: x\n\n')); },
+      cancel: function () { resolve({ readyState: es.readyState }); },
+    });
+    es = ES.fromReadableStream(stream);
+    es.onmessage = function () { es.close(); };
+    es.onerror = function () { resolve({ error: es.readyState }); };
+  });
+  return { blob: blob, split: split, cancel: cancel };
+}
+
 async function runChecks(ES, info) {
   const result = Object.assign({ kind: self.workerKind }, info, { cases: {} });
   result.isPolyfill = typeof ES === 'function' && typeof ES.ready === 'object';
@@ -77,6 +122,10 @@ async function runChecks(ES, info) {
     };
   });
   c.header = echo;
+
+  // EventSource.fromReadableStream (whatwg/html#12272): a Blob's stream, a stream made here that
+  // hands out one byte per read, and close() cancelling a stream.
+  c.fromStream = await fromStreamChecks(ES);
 
   // The transports: XHR only where XMLHttpRequest exists (not in service workers).
   try {

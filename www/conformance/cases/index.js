@@ -14,12 +14,13 @@ import dispatch from './dispatch.js';
 import lasteventid from './lasteventid.js';
 import transports from './transports.js';
 import wpt from './wpt.js';
+import fromStream from './from-stream.js';
 
-export const SECTIONS = ['parsing', 'api', 'request', 'response', 'reconnection', 'redirects', 'cross-origin', 'failure', 'extensions'];
+export const SECTIONS = ['parsing', 'api', 'request', 'response', 'reconnection', 'redirects', 'cross-origin', 'failure', 'extensions', 'from-stream'];
 
 const all = [
   ...parsing, ...api, ...urls, ...dispatch, ...request, ...response, ...reconnection, ...timing, ...lasteventid, ...wpt,
-  ...redirects, ...cors, ...failure, ...extensions, ...transports,
+  ...redirects, ...cors, ...failure, ...extensions, ...transports, ...fromStream,
 ];
 
 const seen = new Set();
