@@ -8,8 +8,9 @@
 //   es, url, withCredentials, readyState, o (the options), readable (a page's stream reader),
 //   request (the one in flight), finalUrl and status (of the last response), source (the
 //   engine's Source once loaded), early (the first request was sent before that: the engine
-//   adopts it), reports (what happened to requests before that), and the last event ID and
-//   reconnection time the engine had when it let go of the source.
+//   adopts it), reports (what happened to requests before that), the last event ID and
+//   reconnection time the engine had when it let go of the source, and deep (an async `on*`
+//   handler just ran: host.js lets deeper microtask chains finish before the next event).
 
 import { send, abort, requestsWaiting } from './request.js';
 
@@ -311,7 +312,7 @@ export class EventSource extends EventTarget {
   // is stored ([LegacyTreatNonObjectAsNull]); one that is not callable does nothing when an event
   // comes (WebIDL's "invoke a callback function" returns undefined for it), as in the browsers.
   #setHandler(type, value) {
-    const handlers = this.#s.handlers;
+    const { handlers } = this.#s;
     const callback = (typeof value === 'function' || (typeof value === 'object' && value !== null)) ? value : null;
     const current = handlers.get(type);
     if (callback === null) {
@@ -325,11 +326,14 @@ export class EventSource extends EventTarget {
       current.value = callback;
       return;
     }
+    const s = this.#s;
     const handler = {
       value: callback,
       listener: (event) => {
         const f = handler.value;
-        if (typeof f === 'function') f.call(this, event);
+        // An async handler (it returned a promise): the next event waits for deeper microtask
+        // chains (see "one per turn" in host.js).
+        if (typeof f === 'function' && typeof f.call(this, event)?.then === 'function') s.deep = true;
       },
     };
     handlers.set(type, handler);

@@ -691,10 +691,10 @@ const more = [
   },
   {
     id: 'frs-close-after-await',
-    title: 'one event per task: close() after `await null` in the first handler stops the rest of the chunk (also two awaits deep, as far as the package promises: README, "Events: one per turn")',
+    title: 'one event per task: close() after `await null` in the first (async) handler stops the rest of the chunk (also three awaits deep: an async on* handler gets 8 hops, README "Events: one per turn")',
     run: async (ctx) => {
       const got = [];
-      for (const depth of [1, 2]) {
+      for (const depth of [1, 3]) {
         const es = from(ctx, filled('data: 1\n\ndata: 2\n\nevent: other\ndata: 3\n\ndata: 4\n\n'));
         const rec = ctx.record(es, ['other']);
         es.onmessage = async () => {
@@ -705,7 +705,7 @@ const more = [
         await ctx.quiet();
         got.push(rec.entries.map((e) => `${e.type}${e.data === undefined ? '' : `:${e.data}`}`));
       }
-      ctx.eq(got, [['open', 'message:1'], ['open', 'message:1']], 'events [await null, two awaits]');
+      ctx.eq(got, [['open', 'message:1'], ['open', 'message:1']], 'events [await null, three awaits]');
     },
   },
   {
