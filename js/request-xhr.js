@@ -21,7 +21,13 @@ export function sendXhr(s, request, url, h, report, refuse) {
   let headersSeen = false;
   const onChange = () => {
     if (xhr.readyState < 2) return;
-    if (xhr.readyState === 4 && xhr.status === 0) return; // onerror / onabort report it
+    if (xhr.readyState === 4 && (xhr.status === 0 || request.stopped)) {
+      // A network error is reported by onerror / onabort. A request the page stopped
+      // (window.stop()) may end here as if its body had ended (Firefox): an aborted network
+      // error all the same.
+      if (request.stopped) report('failed', undefined, url, true);
+      return;
+    }
     if (!headersSeen) {
       headersSeen = true;
       s.finalUrl = xhr.responseURL || url;
