@@ -19,7 +19,7 @@
 //   BENCH_PARTS=throughput,parser,cold,memory   (--memory = memory alone)
 //   BENCH_OUT=target/bench/browser.json   (--memory: target/bench/browser-memory.json)
 //   BENCH_COLD=5            cold-start samples per contender (a fresh browser each)
-//   BENCH_COLD_CONTENDERS=native,classic,module,event-source-polyfill,eventsource
+//   BENCH_COLD_CONTENDERS=native,classic,full,module,event-source-polyfill,eventsource
 //   BENCH_COLD_DELAYS=0,40  cold start on loopback as it is, and with every response held back
 //                           40 ms by the server (--delay-ms): a page on a slower network, where
 //                           each request that waits on another costs its delay again
@@ -66,7 +66,7 @@ const int = (v, dflt, lo, hi) => {
 };
 const ALL_CONTENDERS = ['native', 'wasm-fetch', 'wasm-xhr', 'wasm-polling', 'event-source-polyfill',
   'eventsource', 'fetch+eventsource-parser', 'fetch-drain'];
-const ALL_COLD = ['native', 'classic', 'module', 'event-source-polyfill', 'eventsource'];
+const ALL_COLD = ['native', 'classic', 'full', 'module', 'event-source-polyfill', 'eventsource'];
 const MEMORY_CONTENDERS = ['native', 'wasm-fetch', 'wasm-xhr', 'wasm-polling', 'event-source-polyfill', 'eventsource', 'fetch-drain'];
 /** Issue 13's targets. */
 const GOAL = {
@@ -581,7 +581,7 @@ function summarize(kind, out, sizeRows) {
         const ok = mine.filter((r) => r.ok);
         const s = { contender, delay, ok: ok.length, runs: mine.length, firstMs: median(ok.map((r) => r.firstMs)), scriptMs: median(ok.map((r) => r.scriptMs)), minMs: ok.length ? Math.min(...ok.map((r) => r.firstMs)) : null, maxMs: ok.length ? Math.max(...ok.map((r) => r.firstMs)) : null };
         summary.cold.push(s);
-        const label = { native: 'native EventSource', classic: 'eventsource-wasm script tag (dist/eventsource.js)', module: 'eventsource-wasm ES module (dist/index.js)', 'event-source-polyfill': 'event-source-polyfill (.min.js)', eventsource: 'eventsource (npm; esbuild bundle, ES module)' }[contender];
+        const label = { native: 'native EventSource', classic: 'eventsource-wasm script tag (dist/eventsource.js)', full: 'eventsource-wasm, engine inside (dist/eventsource.full.js)', module: 'eventsource-wasm ES module (dist/index.js)', 'event-source-polyfill': 'event-source-polyfill (.min.js)', eventsource: 'eventsource (npm; esbuild bundle, ES module)' }[contender];
         rows.push([label, fmt(s.firstMs), fmt(s.minMs), fmt(s.maxMs), fmt(s.scriptMs), `${s.ok}/${s.runs}`]);
       }
       const how = delay > 0 ? `every response held back ${delay} ms by the server` : 'loopback';
@@ -670,7 +670,7 @@ function summarize(kind, out, sizeRows) {
   }
   for (const delay of cfg.coldDelays) {
     const coldOf = (c) => summary.cold.find((x) => x.contender === c && x.delay === delay)?.firstMs;
-    for (const c of ['classic', 'module']) {
+    for (const c of ['classic', 'full', 'module']) {
       if (coldOf(c) && coldOf('event-source-polyfill')) T(`5. first event cold (+${delay} ms), ${c} vs event-source-polyfill`, `${fmt(coldOf(c))} ms vs ${fmt(coldOf('event-source-polyfill'))} ms (native ${fmt(coldOf('native'))}, eventsource ${fmt(coldOf('eventsource'))})`, 'no later', coldOf(c) <= coldOf('event-source-polyfill'));
     }
   }
