@@ -3,14 +3,19 @@
 // dispatch, js/engine.js) is loaded the first time a source is made, not before: a page that
 // only installs the global where a native EventSource exists never downloads it.
 //
-// Each instance keeps its state in one plain object, `s`, shared with the engine and with
-// js/request.js:
-//   es, url, withCredentials, readyState, o (the options), readable (a page's stream reader),
-//   request (the one in flight), finalUrl and status (of the last response), source (the
-//   engine's Source once loaded), early (the first request was sent before that: the engine
-//   adopts it), reports (what happened to requests before that), the last event ID and
-//   reconnection time the engine had when it let go of the source, and deep (an async `on*`
-//   handler just ran: host.js lets deeper microtask chains finish before the next event).
+// Each instance keeps its state in one plain object, `s`, shared with the engine's side
+// (js/host.js) and with js/request.js:
+//   set here: es, url, withCredentials, readyState, o (the options), readable (a page's stream
+//     reader, until the engine takes it), handlers (the `on*` attributes), report (how
+//     request.js reports), reports (what happened to requests before the engine loaded), early
+//     (the first request was sent before that: the engine adopts it), and the last event ID and
+//     reconnection time (until the engine has them, and again once it lets go of the source);
+//   by request.js: request (the one in flight), sent (requests sent so far), finalUrl and status
+//     (of the last response);
+//   by host.js: source (the engine's Source), handle (takes the reports), lastEventIdNow,
+//     sendXhr, lastError (why the last request failed), probe (a CORS probe in flight), and
+//     deep (an async `on*` handler just ran: deeper microtask chains finish before the next
+//     event).
 
 import { send, abort, requestsWaiting } from './request.js';
 
@@ -45,6 +50,10 @@ export function ready() {
     canCompileWasm() && typeof DecompressionStream === 'function' ? import('./engine.js') : import('./engine.nowasm.js')
   )).then((module) => module.load()).then((loaded) => {
     engine = loaded;
+  }, (err) => {
+    // A later source tries again (the engine's file may load then).
+    loading = null;
+    throw err;
   });
   return loading;
 }
@@ -91,12 +100,14 @@ function parseUrl(href) {
 
 // The transport and mode: { xhr, polling }. `auto`: streaming fetch, else XHR, else polling over
 // fetch; and XHR for a URL with credentials (user:pass@), which fetch() refuses and XHR sends.
-function pickIo(transport, url) {
+// With the `fetch` option, `auto` and `polling` use the page's fetch, never XHR; an explicit
+// "xhr" does not call the option.
+function pickIo(transport, url, ownFetch) {
   const canXhr = typeof XMLHttpRequest === 'function';
-  const canStream = typeof fetch === 'function' && 'body' in (globalThis.Response?.prototype ?? {});
+  const canStream = ownFetch || (typeof fetch === 'function' && 'body' in (globalThis.Response?.prototype ?? {}));
   const auto = transport === 'auto';
-  const xhr = transport === 'xhr' || (canXhr && (transport === 'polling' || (auto && (!canStream || /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(url)))));
-  if ((transport === 'xhr' && !canXhr) || (transport === 'fetch' && typeof fetch !== 'function')) {
+  const xhr = transport === 'xhr' || (canXhr && !ownFetch && (transport === 'polling' || (auto && (!canStream || /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(url)))));
+  if ((transport === 'xhr' && !canXhr) || (transport === 'fetch' && !ownFetch && typeof fetch !== 'function')) {
     throw new TypeError(`EventSource: transport "${transport}" is not available here`);
   }
   return { xhr, polling: transport === 'polling' || (auto && !xhr && !canStream) };
@@ -133,7 +144,7 @@ function readOptions(init, url) {
   const param = init.lastEventIdQueryParameter;
   const backoff = init.backoff;
   return {
-    ...pickIo(transport, url),
+    ...pickIo(transport, url, init.fetch !== undefined),
     headers,
     fetch: init.fetch,
     lastEventId,
@@ -163,8 +174,7 @@ export class EventSource extends EventTarget {
     if (arguments.length === 0) {
       throw new TypeError("Failed to construct 'EventSource': 1 argument required, but only 0 present.");
     }
-    // Members not set here start undefined: request, finalUrl, status, source, early,
-    // lastError, handle (see the top of this file).
+    // The members set elsewhere start undefined (see the top of this file).
     const s = {
       es: this,
       url: 'about:event-stream',
@@ -202,17 +212,15 @@ export class EventSource extends EventTarget {
     if (engine) {
       engine.attach(s, REQUESTS);
     } else {
-      ready().then(
-        () => engine.attach(s, REQUESTS),
-        (err) => {
-          abort(s);
-          if (s.readyState === CLOSED) return;
-          s.readyState = CLOSED;
-          const event = new Event('error');
-          Object.defineProperty(event, 'message', { value: `EventSource: the engine failed to load (${err})`, enumerable: true });
-          this.dispatchEvent(event);
-        },
-      );
+      ready().then(() => engine.attach(s, REQUESTS)).catch((err) => {
+        if (s.source) engine.release(s);
+        abort(s);
+        if (s.readyState === CLOSED) return;
+        s.readyState = CLOSED;
+        const event = new Event('error');
+        Object.defineProperty(event, 'message', { value: `EventSource: the engine failed to load (${err})`, enumerable: true });
+        this.dispatchEvent(event);
+      });
     }
   }
 

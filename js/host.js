@@ -149,9 +149,9 @@ const PROBE_MS = 10000;
  * opened, and nothing of the answer can be read): an origin that answers is up, and the CORS
  * check refused the request.
  */
-async function classify(s, url, error, stopped) {
+async function classify(s, url, error, stopped, futile) {
   if (stopped) return ABORTED;
-  if (error === null) return FUTILE;
+  if (error === null || futile) return FUTILE;
   // The page's own fetch failed: it knows why, and it may succeed again (as eventsource v4).
   if (s.o.fetch) return TRANSIENT;
   const here = globalThis.location?.origin;
@@ -166,7 +166,9 @@ async function classify(s, url, error, stopped) {
   if (!here || here === 'null' || there.origin === here || !/^https?:$/.test(there.protocol) || typeof fetch !== 'function') {
     return TRANSIENT;
   }
+  // close() aborts it (release()).
   const controller = new AbortController();
+  s.probe = controller;
   const timer = setTimeout(() => controller.abort(), PROBE_MS);
   try {
     await fetch(there.origin, { method: 'HEAD', mode: 'no-cors', credentials: 'omit', cache: 'no-store', signal: controller.signal });
@@ -175,6 +177,7 @@ async function classify(s, url, error, stopped) {
     return TRANSIENT;
   } finally {
     clearTimeout(timer);
+    if (s.probe === controller) s.probe = null;
   }
 }
 
@@ -183,7 +186,7 @@ async function classify(s, url, error, stopped) {
 /** Queue entries: a slice's decoded events, or one of these. */
 const ANNOUNCE = 'open';
 
-/** handleNetworkError kinds (see request.js). */
+/** handleNetworkError kinds (NetworkError in src/wasm/source.rs). */
 const TRANSIENT = 0;
 const FUTILE = 1;
 const ABORTED = 2;
@@ -353,8 +356,12 @@ export function attach(s, create, { send, abort }) {
   // What happens to requests (request.js): a failure is looked into first.
   s.handle = (method, args) => {
     if (method !== 'failed') return current()?.[method](...args);
-    const [error, url, stopped] = args;
-    classify(s, url, error, stopped).then((kind) => {
+    const [error, url, stopped, futile] = args;
+    // A verdict that comes after the engine has moved on (its heartbeat sent the next request)
+    // is about a request it no longer waits for: dropped.
+    const sent = s.sent;
+    classify(s, url, error, stopped, futile).then((kind) => {
+      if (s.sent !== sent) return;
       s.lastError = describe(error) ?? 'The request failed';
       current()?.handleNetworkError(kind);
     });
@@ -368,6 +375,7 @@ export function attach(s, create, { send, abort }) {
 
 /** Lets go of the engine's Source (after the current call into it returns). */
 export function release(s) {
+  s.probe?.abort();
   const source = s.source;
   if (!source) return;
   s.lastEventId = s.lastEventIdNow();

@@ -4,8 +4,8 @@
 // `X-Requested-With` when polling. With the `fetch` option the page's own function sends it.
 //
 // What happens to a request is reported to the engine's side (js/host.js) through `s.report`:
-// handleResponse(status, contentType, body), failed(error, url, stopped) (the engine finds out
-// why), and for XHR handleProgress() and handleEnd(). A request that was replaced or aborted
+// handleResponse(status, contentType, body), failed(error, url, stopped, futile) (host.js finds
+// out why), and for XHR handleProgress() and handleEnd(). A request that was replaced or aborted
 // reports nothing.
 
 const SCHEMES = ['http:', 'https:', 'data:', 'blob:'];
@@ -79,6 +79,7 @@ export function send(s, lastEventId) {
   watchStop();
   const request = { abort: null, answered: false, stopped: false };
   s.request = request;
+  s.sent = (s.sent ?? 0) + 1;
   live.add(request);
   waiting += 1;
   const url = target(s, lastEventId);
@@ -126,14 +127,21 @@ export function send(s, lastEventId) {
   Promise.resolve(response).then(
     (res) => {
       // A page's fetch may return a Response-like object; one without a stream to read (or one
-      // whose stream is already being read) gets `null`, which fails the connection.
+      // whose stream is already being read) gets `null`, which fails the connection, and so
+      // does one without a status and headers.
+      let contentType;
+      try {
+        contentType = res.headers.get('content-type');
+      } catch (error) {
+        return report('failed', error, url, false, true);
+      }
       let reader = null;
       try {
         reader = res.body.getReader();
       } catch {}
       s.finalUrl = res.url || url;
       s.status = res.status;
-      report('handleResponse', res.status, res.headers.get('content-type'), reader);
+      report('handleResponse', res.status, contentType, reader);
     },
     (error) => report('failed', error, url, request.stopped),
   );

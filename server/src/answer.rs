@@ -114,6 +114,12 @@ pub async fn answer(
     };
     let tokens = tokens(&prompt);
     let after = http_util::last_event_id(h, q).unwrap_or(0);
+    // After `done` (whose id is one past the last token's) there is nothing more: 204 tells an
+    // EventSource not to reconnect, so a client that does not close() on `done` stops here
+    // instead of POSTing again every reconnection time.
+    if after > tokens.len() as u64 {
+        return http_util::full(StatusCode::NO_CONTENT, EVENT_STREAM, "");
+    }
     stream(app, tokens, after, params)
 }
 
@@ -218,11 +224,15 @@ fn stream(app: &Arc<App>, tokens: Vec<String>, after: u64, p: Params) -> Respons
                 return;
             }
         }
-        // No id: a client that reconnects after this resumes after the last token and
-        // gets `done` again, not an empty stream.
-        let done = json::Obj::new().int("tokens", tokens.len() as u64).finish();
-        sink.send(Bytes::from(format!("event: done\ndata: {done}\n\n")))
-            .await;
+        // Its id is one past the last token's: a client that reconnects after it gets 204
+        // (the end); one that lost the connection before it gets `done` again.
+        let n = tokens.len() as u64;
+        let done = json::Obj::new().int("tokens", n).finish();
+        sink.send(Bytes::from(format!(
+            "id: {}\nevent: done\ndata: {done}\n\n",
+            n + 1
+        )))
+        .await;
     });
     resp
 }

@@ -26,8 +26,13 @@ async fn read_answer(r: &mut Resp) -> (Vec<(u64, String)>, Option<u64>) {
         let v: serde_json::Value = serde_json::from_str(&b.data.join("\n")).expect("json data");
         match b.event.as_deref() {
             Some("done") => {
-                assert!(b.id.is_none(), "done carries no id");
-                done = v["tokens"].as_u64();
+                let n = v["tokens"].as_u64();
+                assert_eq!(
+                    b.id_num(),
+                    n.map(|n| n + 1),
+                    "done's id is one past the last token's"
+                );
+                done = n;
             }
             None => tokens.push((
                 b.id_num().expect("every token has an id"),
@@ -155,6 +160,17 @@ async fn streams_one_event_per_token_then_done_and_resumes_after_last_event_id()
     )
     .await;
     assert_eq!(read_answer(&mut r).await, (Vec::new(), Some(n as u64)));
+    // After done: 204, so that an EventSource that did not close() on done stops there.
+    let past = (n + 1).to_string();
+    let mut r = post(
+        srv.addr,
+        "/api/answer?pace=0",
+        &[AUTH, JSON, ("Last-Event-ID", &past)],
+        body,
+    )
+    .await;
+    assert_eq!(r.status, 204);
+    assert!(r.read_to_end().await.is_empty());
     // retry= is sent first when asked for.
     let mut r = post(
         srv.addr,

@@ -30,7 +30,7 @@ async function answerOf(prompt) {
   const text = await r.text();
   return text.split('\n\n')
     .map((block) => block.split('\n'))
-    .filter((lines) => lines.some((l) => l.startsWith('id: ')))
+    .filter((lines) => lines.some((l) => l.startsWith('id: ')) && !lines.includes('event: done'))
     .map((lines) => JSON.parse(lines.find((l) => l.startsWith('data: ')).slice(6)).token);
 }
 

@@ -56,6 +56,7 @@ function checkResult(r, label) {
     second: 2,
   }, `${label}: close()`);
   assert.equal(r.cases.header, 'Bearer worker', `${label}: custom header`);
+  assert.deepEqual(r.cases.fetchOption, { events: '1,2,3', lastEventIds: '-,2', failed: null }, `${label}: the fetch option`);
   assert.deepEqual(r.cases.fromStream, {
     blob: {
       url: 'about:event-stream',

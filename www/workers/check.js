@@ -123,6 +123,19 @@ async function runChecks(ES, info) {
   });
   c.header = echo;
 
+  // The `fetch` option (an extension, as `eventsource` npm v4): every request goes through the
+  // given function, the reconnection's with Last-Event-ID.
+  if (result.isPolyfill) {
+    const seen = [];
+    const own = function (input, init) {
+      seen.push(init.headers['Last-Event-ID'] || '-');
+      return fetch(input, init);
+    };
+    const r = await observe(ES, '/t/counter?count=3&drop_after=2&retry=50&end=1', { fetch: own },
+      function (rec) { return rec.events.length === 3; });
+    c.fetchOption = { events: r.events.map(function (e) { return e.data; }).join(','), lastEventIds: seen.slice(0, 2).join(','), failed: r.failed };
+  }
+
   // EventSource.fromReadableStream (whatwg/html#12272): a Blob's stream, a stream made here that
   // hands out one byte per read, and close() cancelling a stream.
   c.fromStream = await fromStreamChecks(ES);

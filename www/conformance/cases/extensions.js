@@ -42,7 +42,7 @@ const transportCase = (transport) => ({
   },
 });
 
-export default [
+const cases = [
   transportCase('fetch'),
   transportCase('xhr'),
   transportCase('polling'),
@@ -344,3 +344,88 @@ export default [
     },
   },
 ];
+
+// ---- The `fetch` option (as `eventsource` npm v4) -----------------------------------------
+
+/** A `fetch` option that records what it is called with, then fetches. */
+function recordingFetch() {
+  const calls = [];
+  const ownFetch = (input, init) => {
+    calls.push({ input: String(input), init });
+    return fetch(input, init);
+  };
+  return { calls, ownFetch };
+}
+
+cases.push(
+  {
+    id: 'ext-fetch-option',
+    section,
+    polyfillOnly,
+    title: 'fetch option: called for every request with the input and init the engine would use; events resumed across drops',
+    run: async (ctx) => {
+      const { calls, ownFetch } = recordingFetch();
+      // Under the forced "xhr" pass, the option itself chooses fetch (auto).
+      const transport = ctx.transport === 'xhr' ? 'auto' : undefined;
+      const url = ctx.url('/t/counter', { count: 5, drop_after: 2, retry: 50 });
+      const es = ctx.open(url, { fetch: ownFetch, headers: { 'X-Custom': 'yes' }, ...(transport ? { transport } : {}) });
+      const rec = ctx.record(es);
+      await rec.untilCount('message', 5);
+      es.close();
+      ctx.eq(counterIds(rec.of('message'), 5), upTo(5), '[data, lastEventId]');
+      const { requests } = await ctx.log();
+      // A poll sent just before close() may reach the server after the log is read.
+      ctx.assert(requests.length >= 3 && requests.length <= calls.length, `${calls.length} calls of the fetch option, ${requests.length} requests seen by the server`);
+      const first = calls[0];
+      ctx.eq(first.input, url, 'the input');
+      const { method, mode, credentials, cache, redirect, headers, signal } = first.init;
+      ctx.eq([method, mode, credentials, cache, redirect], ['GET', 'cors', 'same-origin', 'no-store', 'follow'], '[method, mode, credentials, cache, redirect]');
+      ctx.eq([headers.Accept, headers['x-custom'], headers['Last-Event-ID']], ['text/event-stream', 'yes', undefined], 'headers of the first request');
+      ctx.assert(signal instanceof AbortSignal, 'init.signal is an AbortSignal');
+      ctx.eq(calls.slice(1, 3).map((c) => c.init.headers['Last-Event-ID']), ['2', '4'], 'Last-Event-ID of the next requests');
+      if (ctx.transport === 'polling') {
+        ctx.eq(calls.map((c) => c.init.headers['X-Requested-With']), calls.map(() => 'XMLHttpRequest'), 'X-Requested-With when polling');
+      }
+      ctx.eq(requests.map((r) => r.xRequestedWith ?? null), calls.slice(0, requests.length).map((c) => c.init.headers['X-Requested-With'] ?? null), 'X-Requested-With the server saw');
+    },
+  },
+  {
+    id: 'ext-fetch-option-polling',
+    section,
+    polyfillOnly,
+    title: 'fetch option: polling goes over it, not XHR',
+    run: async (ctx) => {
+      const polled = recordingFetch();
+      const es = ctx.open(ctx.url('/t/counter', { count: 4, drop_after: 2 }), { transport: 'polling', fetch: polled.ownFetch });
+      const rec = ctx.record(es);
+      await rec.untilCount('message', 4);
+      es.close();
+      ctx.eq(counterIds(rec.of('message'), 4), upTo(4), '[data, lastEventId]');
+      ctx.assert(polled.calls.length >= 2, `the fetch option was called ${polled.calls.length} times while polling`);
+      ctx.eq(rec.count('error'), 0, 'errors while polling');
+    },
+  },
+  {
+    id: 'ext-fetch-option-not-a-response',
+    section,
+    polyfillOnly,
+    title: 'fetch option: an answer that is not a Response (no headers) fails the connection once, with a message',
+    run: async (ctx) => {
+      for (const answer of [{}, null, { status: 200 }]) {
+        let calls = 0;
+        // Under the forced "xhr" pass the option would not be called: auto.
+        const init = { fetch: () => { calls += 1; return Promise.resolve(answer); }, ...(ctx.transport === 'xhr' ? { transport: 'auto' } : {}) };
+        const es = ctx.open(ctx.url('/t/counter'), init);
+        const rec = ctx.record(es);
+        await rec.untilCount('error', 1, { failOnClose: false });
+        await ctx.quiet();
+        ctx.eq(rec.entries.map((e) => `${e.type}:${e.readyState}`), ['error:2'], `events for ${JSON.stringify(answer)}`);
+        ctx.eq(calls, 1, `calls for ${JSON.stringify(answer)}`);
+        const { message } = rec.of('error')[0];
+        ctx.assert(typeof message === 'string' && message.length > 0, `the error's message: ${message}`);
+      }
+    },
+  },
+);
+
+export default cases;
