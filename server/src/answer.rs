@@ -2,7 +2,7 @@
 //! "Streaming an LLM answer" demo (`www/llm/`). The request is what such APIs take: a JSON
 //! body `{"prompt": "..."}` and `Authorization: Bearer <token>` (the demo token is
 //! [`TOKEN`]). The answer is `text/event-stream`: one event per token, `id` = the token's
-//! number (1, 2, ...), data `{"token":"..."}`, paced, then `event: done`.
+//! number (1, 2, ...), data `{"token":"..."}`, paced, then `event: done` (id: the count + 1).
 //!
 //! The answer is a pure function of the prompt, so a client that lost the connection can
 //! POST the same request again with `Last-Event-ID: N` and get exactly tokens N+1.. (what
